@@ -1,0 +1,16 @@
+import factory
+
+from patients.models import Patient
+from portal import roles
+from portal.testing.factories import ClinicFactory, StaffFactory, UserFactory
+
+
+class PatientFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Patient
+
+    user = factory.SubFactory(UserFactory)
+    clinic = factory.SubFactory(ClinicFactory)
+    primary_physio = factory.SubFactory(
+        StaffFactory, clinic=factory.SelfAttribute("..clinic"), role=roles.PHYSIOTHERAPIST
+    )

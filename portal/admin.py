@@ -1,0 +1,57 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.utils.translation import gettext_lazy as _
+
+from portal.models import Clinic, User
+from portal.scoping import ClinicScopedAdmin
+
+admin.site.site_header = "Back & Spine Clinic"
+admin.site.site_title = "Clinic portal admin"
+admin.site.index_title = "Clinic administration"
+
+
+@admin.register(Clinic)
+class ClinicAdmin(ClinicScopedAdmin):
+    clinic_lookup = "pk"
+    list_display = ["name", "phone", "email", "timezone"]
+    search_fields = ["name"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+@admin.register(User)
+class UserAdmin(ClinicScopedAdmin, DjangoUserAdmin):
+    """Staff accounts. Patients are created and managed through the patient admin."""
+
+    ordering = ["email"]
+    list_display = ["email", "first_name", "last_name", "clinic", "is_staff", "is_active"]
+    list_filter = ["is_staff", "is_active", "groups", "clinic"]
+    list_select_related = ["clinic"]
+    search_fields = ["email", "first_name", "last_name"]
+    fieldsets = (
+        (None, {"fields": ("email", "password")}),
+        (_("Personal info"), {"fields": ("first_name", "last_name", "clinic")}),
+        (_("Permissions"), {"fields": ("is_active", "is_staff", "is_superuser", "groups")}),
+        (_("Important dates"), {"fields": ("last_login", "date_joined")}),
+    )
+    add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "clinic", "password1", "password2")}),)
+    filter_horizontal = ["groups"]
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if request.user.is_superuser:
+            return fieldsets
+        # A clinic admin manages their own staff but can never grant superuser powers.
+        return [
+            (name, {**opts, "fields": [f for f in opts["fields"] if f not in ("is_superuser",)]})
+            for name, opts in fieldsets
+        ]
+
+    def get_readonly_fields(self, request, obj=None):
+        if request.user.is_superuser:
+            return ()
+        return ("clinic", "last_login", "date_joined")
+
+    def save_model(self, request, obj, form, change):
+        if not request.user.is_superuser:
+            obj.clinic_id = request.user.clinic_id
+        super().save_model(request, obj, form, change)

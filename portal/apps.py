@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+
+class PortalConfig(AppConfig):
+    name = "portal"
+    verbose_name = "Portal"
+
+    def ready(self) -> None:
+        from portal.roles import sync_roles
+
+        # Groups are derived from portal/roles.py; keep them in step after each migrate.
+        post_migrate.connect(sync_roles, dispatch_uid="portal.sync_roles")

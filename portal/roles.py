@@ -1,0 +1,73 @@
+"""Staff roles as groups, and what each may do in the admin.
+
+Permissions are named by app label and model so that `portal` imports no app.
+`sync_roles` runs after every migrate, so a new model's permissions reach the
+groups without a data migration.
+"""
+
+from django.contrib.auth.models import Group, Permission
+from django.db.models import Q
+
+CLINIC_ADMIN = "Clinic admin"
+PHYSIOTHERAPIST = "Physiotherapist"
+CONTENT_EDITOR = "Content editor"
+
+ALL = ("view", "add", "change", "delete")
+EDIT = ("view", "add", "change")
+VIEW = ("view",)
+
+# role -> {"app_label" or "app_label.model": actions}
+ROLES: dict[str, dict[str, tuple[str, ...]]] = {
+    CLINIC_ADMIN: {
+        "portal.user": EDIT,
+        "portal.clinic": ("view", "change"),
+        "programs": EDIT,
+        "patients": EDIT,
+        "articles": VIEW,
+    },
+    PHYSIOTHERAPIST: {
+        "portal.user": VIEW,
+        "portal.clinic": VIEW,
+        "programs": EDIT,
+        "patients": EDIT,
+        "articles": VIEW,
+    },
+    CONTENT_EDITOR: {
+        "articles": ALL,
+        "programs.exercise": EDIT,
+        "programs.exerciseimage": ALL,
+    },
+}
+
+# Extra, named permissions granted on top of the model ones ("app_label.codename").
+EXTRA_PERMISSIONS: dict[str, tuple[str, ...]] = {
+    CLINIC_ADMIN: (),
+    PHYSIOTHERAPIST: (),
+    CONTENT_EDITOR: (),
+}
+
+# Clinical roles see patient data; their admin pages are scoped to their clinic.
+CLINICAL_ROLES = (CLINIC_ADMIN, PHYSIOTHERAPIST)
+
+
+def _permission_query(target: str, actions: tuple[str, ...]) -> Q:
+    app_label, _, model = target.partition(".")
+    query = Q(content_type__app_label=app_label)
+    if model:
+        query &= Q(content_type__model=model)
+    codename_prefixes = Q()
+    for action in actions:
+        codename_prefixes |= Q(codename__startswith=f"{action}_")
+    return query & codename_prefixes
+
+
+def sync_roles(**_kwargs) -> None:
+    for role, grants in ROLES.items():
+        group, _ = Group.objects.get_or_create(name=role)
+        query = Q(pk__in=[])
+        for target, actions in grants.items():
+            query |= _permission_query(target, actions)
+        for name in EXTRA_PERMISSIONS.get(role, ()):
+            app_label, codename = name.split(".")
+            query |= Q(content_type__app_label=app_label, codename=codename)
+        group.permissions.set(Permission.objects.filter(query))

@@ -1,0 +1,209 @@
+"""Pytest fixtures for the real services: SMTP (aiosmtpd), a Celery worker on Redis, and Chromium.
+
+A test that needs a service that is missing on a laptop is skipped with the reason;
+with CI set, the same absence fails the test instead, so CI can never go green by skipping.
+"""
+
+import os
+import shutil
+import socket
+import threading
+import time
+from dataclasses import dataclass, field
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+
+import pytest
+from django.db import connection
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+def missing(reason: str):
+    """Skip on a laptop; fail on CI, where every service must be there."""
+    if os.environ.get("CI"):
+        pytest.fail(f"{reason} (CI is set, so this fails instead of skipping)")
+    pytest.skip(reason)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def redis_available(url: str = TEST_REDIS_URL) -> bool:
+    import redis
+
+    try:
+        return bool(redis.Redis.from_url(url, socket_connect_timeout=1).ping())
+    except redis.RedisError:
+        return False
+
+
+@pytest.fixture
+def require_postgres(db):
+    if connection.vendor != "postgresql":
+        missing("needs PostgreSQL: set DATABASE_URL=postgres://…")
+
+
+@pytest.fixture
+def redis_url():
+    if not redis_available():
+        missing(f"needs Redis at {TEST_REDIS_URL}")
+    import redis
+
+    redis.Redis.from_url(TEST_REDIS_URL).flushdb()
+    return TEST_REDIS_URL
+
+
+# --- SMTP -------------------------------------------------------------------------------
+
+
+@dataclass
+class Mailbox:
+    """What a real SMTP server received, parsed as email messages."""
+
+    host: str
+    port: int
+    messages: list[EmailMessage] = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def receive(self, data: bytes) -> None:
+        with self._lock:
+            self.messages.append(message_from_bytes(data, policy=policy.default))
+
+    def wait_for(self, count: int = 1, timeout: float = 20.0) -> list[EmailMessage]:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self._lock:
+                if len(self.messages) >= count:
+                    return list(self.messages)
+            time.sleep(0.05)
+        raise AssertionError(f"expected {count} email(s) within {timeout}s, got {len(self.messages)}")
+
+
+class _Handler:
+    def __init__(self, mailbox: Mailbox, reply: list[str]):
+        self.mailbox, self.reply = mailbox, reply
+
+    async def handle_DATA(self, server, session, envelope):
+        if self.reply:  # a test can make the server answer 4xx/5xx
+            return self.reply[0]
+        self.mailbox.receive(envelope.original_content)
+        return "250 Message accepted for delivery"
+
+
+@pytest.fixture
+def smtp_server(settings):
+    """A real SMTP server on a free port, with Django's SMTP backend pointed at it.
+
+    pytest-django forces the locmem backend; this switches back to SMTP.
+    `smtp_server.reply` holds an answer to give instead of accepting (e.g. "451 try later").
+    """
+    from aiosmtpd.controller import Controller
+
+    mailbox = Mailbox(host="127.0.0.1", port=free_port())
+    reply: list[str] = []
+    controller = Controller(_Handler(mailbox, reply), hostname=mailbox.host, port=mailbox.port)
+    controller.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = mailbox.host, mailbox.port
+    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    mailbox.reply = reply  # type: ignore[attr-defined]
+    mailbox.controller = controller  # type: ignore[attr-defined]
+    try:
+        yield mailbox
+    finally:
+        controller.stop()
+
+
+# --- Celery -------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def celery_app(redis_url):
+    """The portal's Celery app pointed at a real Redis broker (not in-process)."""
+    from portal.celery import app
+
+    saved = {key: app.conf[key] for key in ("broker_url", "task_always_eager")}
+    app.conf.update(broker_url=redis_url, task_always_eager=False)
+    _reset_connections(app)
+    try:
+        yield app
+    finally:
+        app.conf.update(saved)
+        _reset_connections(app)
+
+
+def _reset_connections(app) -> None:
+    """Drop pooled broker connections so the next publish uses the current broker_url."""
+    if app._pool is not None:
+        app._pool.force_close_all()
+        app._pool = None
+
+
+@pytest.fixture
+def celery_worker(celery_app, transactional_db):
+    """A real Celery worker consuming from Redis in a thread (pool solo)."""
+    from celery.contrib.testing.worker import start_worker
+
+    with start_worker(celery_app, pool="solo", perform_ping_check=False, shutdown_timeout=10) as worker:
+        yield worker
+
+
+# --- Browser ------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def _chromium():
+    if not shutil.which(CHROMIUM):
+        missing(f"needs Chromium at {CHROMIUM} (apt-get install chromium)")
+    # Playwright's sync API runs an event loop in this thread; Django's ORM must still be usable here.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def browser_page(_chromium, live_server):
+    """A fresh browser tab (own cookies) whose relative URLs go to the live server."""
+    context = _chromium.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    try:
+        yield page
+    finally:
+        context.close()
+
+
+def login(page, email: str, password: str) -> None:
+    page.goto("/accounts/login/")
+    page.get_by_label("Email address").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_load_state()
+
+
+SCREENSHOTS = os.path.join(os.path.dirname(__file__), "..", "..", "docs", "screenshots")
+
+
+def screenshot(page, name: str) -> str:
+    path = os.path.abspath(os.path.join(SCREENSHOTS, f"{name}.png"))
+    page.screenshot(path=path, full_page=True)
+    return path

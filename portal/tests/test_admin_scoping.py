@@ -1,0 +1,95 @@
+"""A physio sees only their own clinic's patients and staff; another clinic's record is a 404."""
+
+import pytest
+
+
+def test_physio_lists_only_their_clinics_patients(client, physio, patient, patient2):
+    client.force_login(physio)
+    html = client.get("/admin/patients/patient/").content.decode()
+    assert patient.user.email in html
+    assert patient2.user.email not in html
+
+
+def test_physio_of_clinic_2_cannot_list_clinic_1_patients(client, physio2, patient, patient2):
+    client.force_login(physio2)
+    response = client.get("/admin/patients/patient/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert patient2.user.email in html
+    assert patient.user.email not in html
+
+
+@pytest.mark.parametrize("view", ["change", "history", "delete"])
+def test_physio_of_clinic_2_gets_404_for_a_clinic_1_patient(client, physio2, patient, view):
+    client.force_login(physio2)
+    response = client.get(f"/admin/patients/patient/{patient.pk}/{view}/")
+    assert response.status_code == 404
+
+
+def test_missing_and_foreign_patients_look_the_same(client, physio2, patient):
+    client.force_login(physio2)
+    assert client.get("/admin/patients/patient/999999/change/").status_code == 404
+
+
+def test_physio_can_open_their_own_clinics_patient(client, physio, patient):
+    client.force_login(physio)
+    assert client.get(f"/admin/patients/patient/{patient.pk}/change/").status_code == 200
+
+
+def test_physio_cannot_search_their_way_into_another_clinic(client, physio2, patient):
+    client.force_login(physio2)
+    response = client.get("/admin/patients/patient/", {"q": patient.user.email})
+    assert response.context["cl"].result_count == 0
+
+
+def test_staff_list_is_scoped_to_the_clinic(client, physio, physio2, clinic_admin):
+    client.force_login(clinic_admin)
+    html = client.get("/admin/portal/user/").content.decode()
+    assert physio.email in html
+    assert physio2.email not in html
+
+
+def test_clinic_admin_cannot_make_anyone_superuser(client, clinic_admin, physio):
+    client.force_login(clinic_admin)
+    html = client.get(f"/admin/portal/user/{physio.pk}/change/").content.decode()
+    assert "is_superuser" not in html
+
+
+def test_physio_creates_a_patient_in_their_clinic(client, physio):
+    client.force_login(physio)
+    response = client.post(
+        "/admin/patients/patient/add/",
+        {
+            "email": "New.Patient@Example.com",
+            "first_name": "New",
+            "last_name": "Patient",
+            "primary_physio": physio.pk,
+            "timezone": "Europe/London",
+            "phone": "",
+            "date_of_birth": "",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:3000]
+    from patients.models import Patient
+
+    created = Patient.objects.get(user__email="new.patient@example.com")
+    assert created.clinic_id == physio.clinic_id
+    assert not created.user.has_usable_password()
+
+
+def test_duplicate_patient_email_is_refused_and_form_keeps_input(client, physio, patient):
+    client.force_login(physio)
+    response = client.post(
+        "/admin/patients/patient/add/",
+        {
+            "email": patient.user.email,
+            "first_name": "Typed",
+            "last_name": "Name",
+            "primary_physio": physio.pk,
+            "timezone": "Europe/London",
+        },
+    )
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Someone already uses this email address" in html
+    assert 'value="Typed"' in html
