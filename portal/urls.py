@@ -15,5 +15,8 @@ urlpatterns = [
         name="login",
     ),
     path("accounts/", include("django.contrib.auth.urls")),
+    path("", include("programs.urls")),
+    path("", include("articles.urls")),
+    path("", include("patients.urls")),
     path(settings.ADMIN_URL, admin.site.urls),
 ]
