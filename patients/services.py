@@ -1,8 +1,14 @@
+import uuid
+from datetime import date, timedelta
+
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.utils import timezone
 
-from patients.models import Patient
+from patients import scoring
+from patients.models import Alert, CheckIn, CheckInSchedule, Patient
+from patients.questionnaires import RED_FLAG_KEYS, RED_FLAGS, Questionnaire
 
 
 @transaction.atomic
@@ -50,3 +56,120 @@ def update_patient(*, patient: Patient, first_name: str, last_name: str, **field
     patient.full_clean()
     patient.save()
     return patient
+
+
+# --- Check-ins and alerts ------------------------------------------------------------------------
+
+DEFAULT_SCHEDULES = [
+    # questionnaire, every N days (0 = once), due at the start?
+    (Questionnaire.STARTBACK, 0, True),
+    (Questionnaire.ODI, 7, True),
+    (Questionnaire.PSFS, 14, True),
+    (Questionnaire.GROC, 0, False),  # asked at discharge
+]
+
+
+def schedule_default_check_ins(*, patient: Patient, start: date) -> None:
+    for questionnaire, every_days, due_at_start in DEFAULT_SCHEDULES:
+        CheckInSchedule.objects.get_or_create(
+            patient=patient,
+            questionnaire=questionnaire,
+            defaults={"every_days": every_days, "next_due_on": start if due_at_start else None},
+        )
+
+
+def score_answers(questionnaire: str, answers: dict) -> scoring.Score:
+    if questionnaire == Questionnaire.ODI:
+        return scoring.odi(answers["sections"])
+    if questionnaire == Questionnaire.PSFS:
+        return scoring.psfs([activity["score"] for activity in answers["activities"]])
+    if questionnaire == Questionnaire.STARTBACK:
+        return scoring.startback(answers["agree"], answers["bothersomeness"])
+    if questionnaire == Questionnaire.GROC:
+        return scoring.groc(answers["rating"])
+    raise ValueError(f"unknown questionnaire {questionnaire!r}")
+
+
+@transaction.atomic
+def submit_check_in(
+    *, patient: Patient, questionnaire: str, answers: dict, red_flags: list[str], token: uuid.UUID
+) -> CheckIn:
+    """Record a check-in once per form token; escalate red flags and a worsening ODI."""
+    existing = CheckIn.objects.filter(patient=patient, token=token).first()
+    if existing:
+        return existing
+    score = score_answers(questionnaire, answers)
+    previous_odi = None
+    if questionnaire == Questionnaire.ODI:
+        previous_odi = patient.check_ins.filter(questionnaire=Questionnaire.ODI).order_by("-submitted_at").first()
+    check_in = CheckIn(
+        patient=patient,
+        questionnaire=questionnaire,
+        answers=answers,
+        score=score.value,
+        band=score.band,
+        red_flags=[key for key in red_flags if key in RED_FLAG_KEYS],
+        token=token,
+    )
+    check_in.full_clean(exclude=["token"])
+    try:
+        with transaction.atomic():
+            check_in.save()
+    except IntegrityError:  # the same form posted twice at once: the first one won
+        return CheckIn.objects.get(patient=patient, token=token)
+    _advance_schedule(patient, questionnaire)
+    if check_in.red_flags:
+        raise_red_flag_alert(patient=patient, source=f"check-in {check_in.pk}", red_flags=check_in.red_flags)
+    if previous_odi and check_in.score - previous_odi.score >= ODI_WORSE_POINTS:
+        raise_alert(
+            patient=patient,
+            kind=Alert.Kind.ODI_WORSE,
+            severity=Alert.Severity.HIGH,
+            key=f"odi_worse:{check_in.pk}",
+            message=f"Oswestry score rose from {previous_odi.score} to {check_in.score}.",
+        )
+    return check_in
+
+
+ODI_WORSE_POINTS = 10
+
+
+def _advance_schedule(patient: Patient, questionnaire: str) -> None:
+    schedule = CheckInSchedule.objects.select_for_update().filter(patient=patient, questionnaire=questionnaire).first()
+    if schedule is None:
+        return
+    today = timezone.localdate()
+    schedule.next_due_on = today + timedelta(days=schedule.every_days) if schedule.every_days else None
+    schedule.save(update_fields=["next_due_on"])
+
+
+def raise_red_flag_alert(*, patient: Patient, source: str, red_flags: list[str]) -> Alert:
+    labels = dict(RED_FLAGS)
+    described = "; ".join(labels[key] for key in red_flags if key in labels)
+    return raise_alert(
+        patient=patient,
+        kind=Alert.Kind.RED_FLAG,
+        severity=Alert.Severity.URGENT,
+        key=f"red_flag:{source}",
+        message=f"Reported possible cauda equina symptoms: {described}"[:300],
+    )
+
+
+def raise_alert(*, patient: Patient, kind: str, severity: int, key: str, message: str) -> Alert:
+    """Open an alert once per key. Urgent and critical alerts are emailed to the physio at once."""
+    alert, created = Alert.objects.get_or_create(
+        key=key, defaults={"patient": patient, "kind": kind, "severity": severity, "message": message}
+    )
+    return alert
+
+
+@transaction.atomic
+def acknowledge_alerts(*, alerts, by) -> int:
+    return alerts.filter(acknowledged_at__isnull=True).update(acknowledged_at=timezone.now(), acknowledged_by=by)
+
+
+@transaction.atomic
+def resolve_alerts(*, alerts, by) -> int:
+    now = timezone.now()
+    alerts.filter(acknowledged_at__isnull=True).update(acknowledged_at=now, acknowledged_by=by)
+    return alerts.filter(resolved_at__isnull=True).update(resolved_at=now, resolved_by=by)

@@ -1,2 +1,10 @@
+from django.urls import path
+
+from patients import views
+
 app_name = "patients"
-urlpatterns: list = []
+urlpatterns = [
+    path("my/check-in/", views.check_in_list, name="check_in_list"),
+    path("my/check-in/<slug:questionnaire>/", views.check_in_form, name="check_in_form"),
+    path("my/check-in/done/<int:pk>/", views.check_in_done, name="check_in_done"),
+]

@@ -1,0 +1,161 @@
+"""The questions patients answer, in our own plain words, and the red-flag screen.
+
+Scoring lives in `patients.scoring`; this module only says what is asked.
+"""
+
+from django.db import models
+
+
+class Questionnaire(models.TextChoices):
+    STARTBACK = "startback", "Back pain screening (STarT Back)"
+    ODI = "odi", "Back pain and daily life (Oswestry)"
+    PSFS = "psfs", "Your own activities (PSFS)"
+    GROC = "groc", "How much have you changed? (GROC)"
+
+
+# (title, six statements scored 0..5); section 8 may be left out, as the published index allows.
+ODI_SECTIONS: list[tuple[str, list[str]]] = [
+    (
+        "Pain right now",
+        [
+            "I have no pain at the moment.",
+            "My pain is very mild at the moment.",
+            "My pain is moderate at the moment.",
+            "My pain is fairly severe at the moment.",
+            "My pain is very severe at the moment.",
+            "My pain is the worst I can imagine at the moment.",
+        ],
+    ),
+    (
+        "Looking after yourself (washing, dressing)",
+        [
+            "I manage normally without extra pain.",
+            "I manage normally, but it is very painful.",
+            "It is painful, so I am slow and careful.",
+            "I need some help but manage most of it myself.",
+            "I need help every day with most of it.",
+            "I don't get dressed, I wash with difficulty and stay in bed.",
+        ],
+    ),
+    (
+        "Lifting",
+        [
+            "I can lift heavy things without extra pain.",
+            "I can lift heavy things, but it causes extra pain.",
+            "Pain stops me lifting heavy things off the floor, but I can if they are at table height.",
+            "Pain stops me lifting heavy things, but I can manage light to medium ones at table height.",
+            "I can lift only very light things.",
+            "I cannot lift or carry anything.",
+        ],
+    ),
+    (
+        "Walking",
+        [
+            "Pain does not stop me walking any distance.",
+            "Pain stops me walking more than about a mile.",
+            "Pain stops me walking more than about half a mile.",
+            "Pain stops me walking more than about 100 metres.",
+            "I can only walk with a stick or crutches.",
+            "I am in bed most of the time.",
+        ],
+    ),
+    (
+        "Sitting",
+        [
+            "I can sit in any chair for as long as I like.",
+            "I can sit in my favourite chair for as long as I like.",
+            "Pain stops me sitting for more than an hour.",
+            "Pain stops me sitting for more than half an hour.",
+            "Pain stops me sitting for more than ten minutes.",
+            "Pain stops me sitting at all.",
+        ],
+    ),
+    (
+        "Standing",
+        [
+            "I can stand as long as I want without extra pain.",
+            "I can stand as long as I want, but it gives me extra pain.",
+            "Pain stops me standing for more than an hour.",
+            "Pain stops me standing for more than half an hour.",
+            "Pain stops me standing for more than ten minutes.",
+            "Pain stops me standing at all.",
+        ],
+    ),
+    (
+        "Sleeping",
+        [
+            "My sleep is never disturbed by pain.",
+            "My sleep is occasionally disturbed by pain.",
+            "Because of pain I sleep less than six hours.",
+            "Because of pain I sleep less than four hours.",
+            "Because of pain I sleep less than two hours.",
+            "Pain stops me sleeping at all.",
+        ],
+    ),
+    (
+        "Sex life (you may skip this section)",
+        [
+            "My sex life is normal and causes no extra pain.",
+            "My sex life is normal but causes some extra pain.",
+            "My sex life is nearly normal but is very painful.",
+            "My sex life is severely limited by pain.",
+            "My sex life is nearly absent because of pain.",
+            "Pain prevents any sex life at all.",
+        ],
+    ),
+    (
+        "Social life",
+        [
+            "My social life is normal and gives me no extra pain.",
+            "My social life is normal but increases my pain.",
+            "Pain only limits energetic interests, such as sport.",
+            "Pain has limited my social life and I go out less often.",
+            "Pain has restricted my social life to my home.",
+            "I have no social life because of pain.",
+        ],
+    ),
+    (
+        "Travelling",
+        [
+            "I can travel anywhere without pain.",
+            "I can travel anywhere, but it gives me extra pain.",
+            "Pain is bad, but I manage journeys of over two hours.",
+            "Pain restricts me to journeys of less than an hour.",
+            "Pain restricts me to short necessary journeys under 30 minutes.",
+            "Pain stops me travelling except to receive treatment.",
+        ],
+    ),
+]
+ODI_OPTIONAL_SECTIONS = {7}  # zero-based: the sex-life section
+
+# Thinking about the last two weeks; items 1-8 are agree/disagree.
+STARTBACK_ITEMS: list[str] = [
+    "My back pain has spread down my leg(s) at some time in the last two weeks.",
+    "I have had pain in my shoulder or neck at some time in the last two weeks.",
+    "Because of my back pain I have only walked short distances.",
+    "In the last two weeks I have dressed more slowly than usual because of back pain.",
+    "It is not really safe for a person with a condition like mine to be physically active.",
+    "Worrying thoughts have been going through my mind a lot of the time.",
+    "I feel my back pain is terrible and it is never going to get any better.",
+    "In general I have not enjoyed all the things I used to enjoy.",
+]
+STARTBACK_ITEM9 = "Overall, how bothersome has your back pain been in the last two weeks?"
+STARTBACK_ITEM9_CHOICES = [
+    ("not_at_all", "Not at all"),
+    ("slightly", "Slightly"),
+    ("moderately", "Moderately"),
+    ("very_much", "Very much"),
+    ("extremely", "Extremely"),
+]
+
+# Signs of cauda equina syndrome: any "yes" means emergency care now.
+RED_FLAGS: list[tuple[str, str]] = [
+    ("saddle_numbness", "Numbness or pins and needles between your legs, around your bottom or your genitals"),
+    ("wiping", "Altered or no feeling when you wipe after using the toilet"),
+    ("urine_control", "New difficulty starting to pass urine, or controlling it"),
+    ("leaking", "Leaking urine, or not knowing when your bladder is full"),
+    ("bowel_control", "Loss of control of your bowels, or not knowing when you need to go"),
+    ("sexual_changes", "New changes in sexual function, such as loss of sensation"),
+    ("leg_weakness", "New or worsening weakness in your legs, or your legs giving way"),
+]
+RED_FLAG_KEYS = [key for key, _ in RED_FLAGS]

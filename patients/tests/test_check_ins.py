@@ -1,0 +1,181 @@
+import uuid
+
+import pytest
+from django.utils import timezone
+
+from patients import services
+from patients.models import Alert, CheckIn
+from patients.questionnaires import Questionnaire
+
+ODI_ANSWERS = {f"section_{i}": "2" for i in range(1, 11)}
+
+
+def odi_post(**overrides):
+    return {**ODI_ANSWERS, "token": str(uuid.uuid4()), **overrides}
+
+
+@pytest.fixture
+def patient_client(client, patient):
+    client.force_login(patient.user)
+    return client
+
+
+def test_anonymous_visitor_is_sent_to_login(client, db):
+    response = client.get("/my/check-in/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/")
+
+
+def test_staff_without_a_patient_profile_get_404(client, physio):
+    client.force_login(physio)
+    assert client.get("/my/check-in/").status_code == 404
+
+
+def test_odi_check_in_is_scored_and_saved(patient_client, patient):
+    response = patient_client.post("/my/check-in/odi/", odi_post())
+    assert response.status_code == 302
+    check_in = CheckIn.objects.get(patient=patient)
+    assert check_in.score == 40  # 20 of 50
+    assert check_in.band == "moderate"
+    assert Alert.objects.count() == 0
+
+
+def test_missing_required_section_is_refused_and_answers_are_kept(patient_client, patient):
+    data = odi_post()
+    del data["section_3"]
+    response = patient_client.post("/my/check-in/odi/", data)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "This field is required" in html
+    assert 'name="section_1" value="2"' in html and "checked" in html
+    assert not CheckIn.objects.exists()
+
+
+def test_sex_life_section_may_be_skipped(patient_client, patient):
+    data = odi_post()
+    del data["section_8"]
+    assert patient_client.post("/my/check-in/odi/", data).status_code == 302
+    assert CheckIn.objects.get().score == 40
+
+
+def test_double_submit_records_one_check_in(patient_client, patient):
+    data = odi_post()
+    first = patient_client.post("/my/check-in/odi/", data)
+    second = patient_client.post("/my/check-in/odi/", data)
+    assert first["Location"] == second["Location"]
+    assert CheckIn.objects.count() == 1
+
+
+def test_red_flag_shows_emergency_advice_and_raises_an_urgent_alert(patient_client, patient):
+    response = patient_client.post("/my/check-in/odi/", odi_post(red_flags=["saddle_numbness"]), follow=True)
+    html = response.content.decode()
+    assert "Get emergency help now" in html
+    assert html.index("Get emergency help now") < html.index("<h1")
+    alert = Alert.objects.get(patient=patient)
+    assert alert.severity == Alert.Severity.URGENT
+    assert alert.kind == Alert.Kind.RED_FLAG
+
+
+def test_no_red_flag_no_advice(patient_client, patient):
+    html = patient_client.post("/my/check-in/odi/", odi_post(), follow=True).content.decode()
+    assert "Get emergency help now" not in html
+
+
+def test_odi_worse_by_ten_points_raises_an_alert(patient):
+    services.submit_check_in(
+        patient=patient,
+        questionnaire=Questionnaire.ODI,
+        answers={"sections": [1] * 10},
+        red_flags=[],
+        token=uuid.uuid4(),
+    )
+    services.submit_check_in(
+        patient=patient,
+        questionnaire=Questionnaire.ODI,
+        answers={"sections": [2] * 10},
+        red_flags=[],
+        token=uuid.uuid4(),
+    )
+    alert = Alert.objects.get(kind=Alert.Kind.ODI_WORSE)
+    assert alert.severity == Alert.Severity.HIGH
+
+
+def test_odi_worse_by_less_than_ten_points_raises_nothing(patient):
+    for sections in ([1] * 10, [1] * 6 + [2] * 4):  # 20 % then 28 %
+        services.submit_check_in(
+            patient=patient,
+            questionnaire=Questionnaire.ODI,
+            answers={"sections": sections},
+            red_flags=[],
+            token=uuid.uuid4(),
+        )
+    assert not Alert.objects.exists()
+
+
+def test_psfs_needs_three_named_and_scored_activities(patient_client, patient):
+    data = {
+        "token": str(uuid.uuid4()),
+        "activity_1": "Putting on socks",
+        "score_1": "3",
+        "activity_2": "Walking to the shop",
+        "score_2": "",
+        "activity_3": "",
+        "score_3": "7",
+    }
+    response = patient_client.post("/my/check-in/psfs/", data)
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Give this activity a score from 0 to 10." in html
+    assert "Name the activity you scored." in html
+    assert 'value="Putting on socks"' in html
+    data.update(score_2="5", activity_3="Sitting at work")
+    assert patient_client.post("/my/check-in/psfs/", data).status_code == 302
+    assert CheckIn.objects.get().score == 5
+
+
+def test_psfs_rejects_a_score_of_eleven(patient_client):
+    data = {
+        "token": str(uuid.uuid4()),
+        "activity_1": "a",
+        "score_1": "11",
+        "activity_2": "b",
+        "score_2": "1",
+        "activity_3": "c",
+        "score_3": "1",
+    }
+    response = patient_client.post("/my/check-in/psfs/", data)
+    assert response.status_code == 200
+    assert "Select a valid choice" in response.content.decode()
+
+
+def test_startback_and_groc_are_scored(patient_client, patient):
+    data = {
+        "token": str(uuid.uuid4()),
+        "item_9": "extremely",
+        **{f"item_{i}": "1" if i >= 5 else "0" for i in range(1, 9)},
+    }
+    assert patient_client.post("/my/check-in/startback/", data).status_code == 302
+    assert (CheckIn.objects.get().score, CheckIn.objects.get().band) == (5, "high")
+    assert patient_client.post("/my/check-in/groc/", {"token": str(uuid.uuid4()), "rating": "-7"}).status_code == 302
+    assert CheckIn.objects.get(questionnaire="groc").score == -7
+
+
+def test_patient_cannot_open_another_patients_check_in(client, patient, other_patient):
+    check_in = services.submit_check_in(
+        patient=other_patient, questionnaire=Questionnaire.GROC, answers={"rating": 2}, red_flags=[], token=uuid.uuid4()
+    )
+    client.force_login(patient.user)
+    assert client.get(f"/my/check-in/done/{check_in.pk}/").status_code == 404
+
+
+def test_due_check_ins_are_listed(patient_client, patient):
+    services.schedule_default_check_ins(patient=patient, start=timezone.localdate())
+    html = patient_client.get("/my/check-in/").content.decode()
+    assert "Oswestry" in html and "STarT Back" in html and "GROC" not in html
+    patient_client.post("/my/check-in/odi/", odi_post())
+    html = patient_client.get("/my/check-in/").content.decode()
+    assert 'Start<span class="visually-hidden"> Back pain and daily life' not in html
+
+
+def test_unknown_questionnaire_is_404(patient_client):
+    assert patient_client.get("/my/check-in/nope/").status_code == 404

@@ -1,0 +1,43 @@
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+
+from patients import services
+from patients.access import patient_required
+from patients.forms import CHECK_IN_FORMS
+from patients.questionnaires import RED_FLAGS, Questionnaire
+
+
+@patient_required
+def check_in_list(request):
+    patient = request.patient
+    due = patient.check_in_schedules.filter(active=True, next_due_on__lte=timezone.localdate())
+    recent = patient.check_ins.all()[:10]
+    return render(request, "patients/check_in_list.html", {"due": due, "recent": recent})
+
+
+@patient_required
+def check_in_form(request, questionnaire):
+    form_class = CHECK_IN_FORMS.get(questionnaire)
+    if form_class is None:
+        raise Http404("No such questionnaire.")
+    form = form_class(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        check_in = services.submit_check_in(
+            patient=request.patient,
+            questionnaire=questionnaire,
+            answers=form.answers(),
+            red_flags=form.cleaned_data["red_flags"],
+            token=form.cleaned_data["token"],
+        )
+        return redirect("patients:check_in_done", pk=check_in.pk)
+    title = Questionnaire(questionnaire).label
+    return render(request, "patients/check_in_form.html", {"form": form, "title": title})
+
+
+@patient_required
+def check_in_done(request, pk):
+    check_in = get_object_or_404(request.patient.check_ins, pk=pk)
+    labels = dict(RED_FLAGS)
+    reported = [labels[key] for key in check_in.red_flags if key in labels]
+    return render(request, "patients/check_in_done.html", {"check_in": check_in, "reported_red_flags": reported})
