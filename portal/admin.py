@@ -5,10 +5,6 @@ from django.utils.translation import gettext_lazy as _
 from portal.models import Clinic, User
 from portal.scoping import ClinicScopedAdmin
 
-admin.site.site_header = "Back & Spine Clinic"
-admin.site.site_title = "Clinic portal admin"
-admin.site.index_title = "Clinic administration"
-
 
 @admin.register(Clinic)
 class ClinicAdmin(ClinicScopedAdmin):

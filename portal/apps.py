@@ -1,8 +1,10 @@
 from django.apps import AppConfig
+from django.contrib.admin import apps as admin_apps
 from django.db.models.signals import post_migrate
 
 
 class PortalConfig(AppConfig):
+    default = True
     name = "portal"
     verbose_name = "Portal"
 
@@ -11,3 +13,8 @@ class PortalConfig(AppConfig):
 
         # Groups are derived from portal/roles.py; keep them in step after each migrate.
         post_migrate.connect(sync_roles, dispatch_uid="portal.sync_roles")
+
+
+class PortalAdminConfig(admin_apps.AdminConfig):
+    default = False
+    default_site = "portal.admin_site.PortalAdminSite"

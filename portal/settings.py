@@ -32,7 +32,7 @@ if not DEBUG:
         raise ImproperlyConfigured("ALLOWED_HOSTS must list the portal's host names when DEBUG is off.")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "portal.apps.PortalAdminConfig",  # django.contrib.admin with two-factor for clinical staff
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -43,6 +43,8 @@ INSTALLED_APPS = [
     # After contrib.auth: its post_migrate creates the permissions that portal's assigns to roles.
     "portal",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "csp",
     "crispy_forms",
     "crispy_bootstrap5",
@@ -58,6 +60,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -169,6 +172,10 @@ CELERY_BEAT_SCHEDULE: dict = {}
 SESSION_COOKIE_AGE = env.int("SESSION_IDLE_SECONDS", default=30 * 60)
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+
+# Staff who can see patient data must pass TOTP two-factor authentication to use the admin.
+STAFF_2FA_REQUIRED = env.bool("STAFF_2FA_REQUIRED", default=not DEBUG)
+OTP_TOTP_ISSUER = env.str("SITE_NAME", default="Back & Spine Clinic")
 
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=30))

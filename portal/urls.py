@@ -3,7 +3,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from portal import views
+from portal import two_factor, views
 from portal.forms import LoginForm
 
 urlpatterns = [
@@ -14,6 +14,7 @@ urlpatterns = [
         auth_views.LoginView.as_view(authentication_form=LoginForm, redirect_authenticated_user=True),
         name="login",
     ),
+    path("accounts/two-factor/", two_factor.verify, name="two_factor"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("", include("programs.urls")),
     path("", include("articles.urls")),
