@@ -2,13 +2,14 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from portal.models import Clinic, User
+from portal.models import AuditEvent, Clinic, User
 from portal.scoping import ClinicScopedAdmin
 
 
 @admin.register(Clinic)
 class ClinicAdmin(ClinicScopedAdmin):
     clinic_lookup = "pk"
+    audited = False
     list_display = ["name", "phone", "email", "timezone"]
     search_fields = ["name"]
     prepopulated_fields = {"slug": ["name"]}
@@ -18,6 +19,7 @@ class ClinicAdmin(ClinicScopedAdmin):
 class UserAdmin(ClinicScopedAdmin, DjangoUserAdmin):
     """Staff accounts. Patients are created and managed through the patient admin."""
 
+    audited = False
     ordering = ["email"]
     list_display = ["email", "first_name", "last_name", "clinic", "is_staff", "is_active"]
     list_filter = ["is_staff", "is_active", "groups", "clinic"]
@@ -51,3 +53,25 @@ class UserAdmin(ClinicScopedAdmin, DjangoUserAdmin):
         if not request.user.is_superuser:
             obj.clinic_id = request.user.clinic_id
         super().save_model(request, obj, form, change)
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(ClinicScopedAdmin):
+    """Readable by the clinic admin; nobody can add, change or delete an entry."""
+
+    audited = False
+    list_display = ["at", "actor", "action", "model", "object_id", "ip_address", "path"]
+    list_filter = ["action", "model", ("at", admin.DateFieldListFilter)]
+    list_select_related = ["actor"]
+    search_fields = ["actor__email", "object_id", "path"]
+    date_hierarchy = "at"
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -71,3 +71,32 @@ class User(AbstractUser):
     def save(self, *args, **kwargs):
         self.email = self.email.lower()
         super().save(*args, **kwargs)
+
+
+class AuditEvent(models.Model):
+    """Who looked at or changed a patient's records, when and from where. Append-only."""
+
+    class Action(models.TextChoices):
+        LIST = "list", "listed"
+        VIEW = "view", "viewed"
+        ADD = "add", "added"
+        CHANGE = "change", "changed"
+        DELETE = "delete", "deleted"
+        EXPORT = "export", "exported"
+
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    actor = models.ForeignKey("portal.User", on_delete=models.PROTECT, related_name="audit_events")
+    clinic = models.ForeignKey(Clinic, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    action = models.CharField(max_length=10, choices=Action.choices)
+    model = models.CharField(max_length=60)
+    object_id = models.CharField(max_length=40, blank=True)
+    object_repr = models.CharField(max_length=200, blank=True)
+    path = models.CharField(max_length=300)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-at"]
+        indexes = [models.Index(fields=["clinic", "-at"])]
+
+    def __str__(self) -> str:
+        return f"{self.actor} {self.get_action_display()} {self.model} {self.object_id}".strip()

@@ -10,6 +10,8 @@ from django.contrib.admin.utils import unquote
 from django.db.models import QuerySet
 from django.http import Http404
 
+from portal import audit
+
 
 def scope_to_clinic(queryset: QuerySet, user, lookup: str) -> QuerySet:
     if user.is_superuser:
@@ -20,18 +22,50 @@ def scope_to_clinic(queryset: QuerySet, user, lookup: str) -> QuerySet:
 
 
 class ClinicScopedAdmin(admin.ModelAdmin):
+    """Scopes to the staff member's clinic, 404s on anything else, and audits access when `audited`."""
+
     clinic_lookup = "clinic"
+    audited = True
+
+    def _audit(self, request, action, obj=None):
+        if not self.audited:
+            return
+        clinic_id = audit.clinic_id_of(obj, self.clinic_lookup) if obj is not None else request.user.clinic_id
+        audit.record(request, action, model=self.opts.label, obj=obj, clinic_id=clinic_id)
 
     def get_queryset(self, request):
         return scope_to_clinic(super().get_queryset(request), request.user, self.clinic_lookup)
 
     def _require_visible(self, request, object_id):
-        if object_id is not None and self.get_object(request, unquote(object_id)) is None:
+        obj = self.get_object(request, unquote(object_id)) if object_id is not None else None
+        if object_id is not None and obj is None:
             raise Http404("No such record.")
+        return obj
+
+    def changelist_view(self, request, extra_context=None):
+        response = super().changelist_view(request, extra_context)
+        if request.method == "GET" and response.status_code == 200:
+            self._audit(request, audit.AuditEvent.Action.LIST)
+        return response
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
-        self._require_visible(request, object_id)
+        obj = self._require_visible(request, object_id)
+        if request.method == "GET":
+            self._audit(request, audit.AuditEvent.Action.VIEW, obj)
         return super().change_view(request, object_id, form_url, extra_context)
+
+    def log_addition(self, request, obj, message):
+        self._audit(request, audit.AuditEvent.Action.ADD, obj)
+        return super().log_addition(request, obj, message)
+
+    def log_change(self, request, obj, message):
+        self._audit(request, audit.AuditEvent.Action.CHANGE, obj)
+        return super().log_change(request, obj, message)
+
+    def log_deletions(self, request, queryset):
+        for obj in queryset:
+            self._audit(request, audit.AuditEvent.Action.DELETE, obj)
+        return super().log_deletions(request, queryset)
 
     def delete_view(self, request, object_id, extra_context=None):
         self._require_visible(request, object_id)
