@@ -1,10 +1,11 @@
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
+from django.utils.html import format_html
 
 from patients import services
-from patients.models import Patient
+from patients.models import Alert, Patient
 from portal.scoping import ClinicScopedAdmin
 
 PROFILE_FIELDS = ["clinic", "primary_physio", "date_of_birth", "phone", "timezone"]
@@ -74,3 +75,68 @@ class PatientAdmin(ClinicScopedAdmin):
             created = services.create_patient(clinic=clinic, email=form.cleaned_data["email"], **names, **data)
             obj.pk = created.pk
             obj.__dict__.update(created.__dict__)
+
+
+class AlertStatusFilter(admin.SimpleListFilter):
+    title = "status"
+    parameter_name = "status"
+
+    def lookups(self, request, model_admin):
+        return [("open", "Open"), ("new", "Not yet acknowledged"), ("resolved", "Resolved"), ("all", "All")]
+
+    def choices(self, changelist):
+        for lookup, title in self.lookup_choices:
+            yield {
+                "selected": (self.value() or "open") == lookup,
+                "query_string": changelist.get_query_string({self.parameter_name: lookup}),
+                "display": title,
+            }
+
+    def queryset(self, request, queryset):
+        value = self.value() or "open"
+        if value == "open":
+            return queryset.filter(resolved_at__isnull=True)
+        if value == "new":
+            return queryset.filter(acknowledged_at__isnull=True, resolved_at__isnull=True)
+        if value == "resolved":
+            return queryset.filter(resolved_at__isnull=False)
+        return queryset
+
+
+@admin.register(Alert)
+class AlertAdmin(ClinicScopedAdmin):
+    """Patients needing attention: urgent red flags first, then by severity and age."""
+
+    clinic_lookup = "patient__clinic"
+    list_display = ["severity_label", "patient", "kind", "message", "created_at", "acknowledged_at", "resolved_at"]
+    list_display_links = ["patient"]
+    list_filter = [AlertStatusFilter, "severity", "kind"]
+    list_select_related = ["patient__user"]
+    search_fields = ["patient__user__email", "patient__user__first_name", "patient__user__last_name"]
+    readonly_fields = [f.name for f in Alert._meta.fields]
+    actions = ["acknowledge", "resolve"]
+    show_full_result_count = False
+
+    @admin.display(description="severity", ordering="severity")
+    def severity_label(self, alert):
+        return format_html(
+            '<span class="alert-severity alert-severity-{}">{}</span>',
+            alert.get_severity_display().lower(),
+            alert.get_severity_display(),
+        )
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description="Acknowledge selected alerts", permissions=["change"])
+    def acknowledge(self, request, queryset):
+        count = services.acknowledge_alerts(alerts=queryset, by=request.user)
+        self.message_user(request, f"Acknowledged {count} alert(s).", messages.SUCCESS)
+
+    @admin.action(description="Resolve selected alerts", permissions=["change"])
+    def resolve(self, request, queryset):
+        count = services.resolve_alerts(alerts=queryset, by=request.user)
+        self.message_user(request, f"Resolved {count} alert(s).", messages.SUCCESS)

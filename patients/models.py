@@ -120,6 +120,7 @@ class Alert(models.Model):
 
     class Meta:
         ordering = ["severity", "-created_at"]
+        verbose_name_plural = "alerts: patients needing attention"
         indexes = [models.Index(fields=["resolved_at", "severity", "-created_at"])]
 
     def __str__(self) -> str:
