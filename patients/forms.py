@@ -1,8 +1,10 @@
 import uuid
+import zoneinfo
 
 from django import forms
 
 from patients import questionnaires as q
+from patients.models import Patient
 from patients.scoring import GROC_LABELS
 
 
@@ -126,3 +128,22 @@ class GROCForm(CheckInForm):
 CHECK_IN_FORMS: dict[str, type[CheckInForm]] = {
     form.questionnaire: form for form in (ODIForm, PSFSForm, StartBackForm, GROCForm)
 }
+
+
+class SettingsForm(forms.ModelForm):
+    timezone = forms.ChoiceField(
+        label="Your time zone",
+        choices=[(name, name.replace("_", " ")) for name in sorted(zoneinfo.available_timezones())],
+    )
+
+    class Meta:
+        model = Patient
+        fields = ["reminder_time", "timezone", "quiet_hours_start", "quiet_hours_end"]
+        labels = {
+            "reminder_time": "Remind me if I have not exercised by",
+            "quiet_hours_start": "No emails after",
+            "quiet_hours_end": "No emails before",
+        }
+        widgets = {
+            name: forms.TimeInput(attrs={"type": "time"}, format="%H:%M") for name in fields if name != "timezone"
+        }

@@ -1,7 +1,17 @@
+import uuid
+import zoneinfo
+from datetime import time
+
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 
 from patients.questionnaires import Questionnaire
+
+
+def validate_timezone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(f"“{value}” is not a time zone we know, e.g. Europe/London.")
 
 
 class PatientQuerySet(models.QuerySet):
@@ -22,7 +32,12 @@ class Patient(models.Model):
     )
     date_of_birth = models.DateField(null=True, blank=True)
     phone = models.CharField(max_length=40, blank=True)
-    timezone = models.CharField(max_length=64, default="Europe/London")
+    timezone = models.CharField(max_length=64, default="Europe/London", validators=[validate_timezone])
+    reminder_time = models.TimeField(default=time(18, 0), help_text="Remind me if I have not exercised by…")
+    quiet_hours_start = models.TimeField(default=time(21, 0))
+    quiet_hours_end = models.TimeField(default=time(8, 0))
+    # The secret in the private calendar-feed URL; rotating it revokes old links.
+    calendar_token = models.UUIDField(default=uuid.uuid4, editable=False, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
     archived_at = models.DateTimeField(null=True, blank=True)
 

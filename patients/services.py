@@ -173,3 +173,20 @@ def resolve_alerts(*, alerts, by) -> int:
     now = timezone.now()
     alerts.filter(acknowledged_at__isnull=True).update(acknowledged_at=now, acknowledged_by=by)
     return alerts.filter(resolved_at__isnull=True).update(resolved_at=now, resolved_by=by)
+
+
+@transaction.atomic
+def update_settings(*, patient: Patient, **fields) -> Patient:
+    for name, value in fields.items():
+        setattr(patient, name, value)
+    patient.full_clean()
+    patient.save(update_fields=list(fields))
+    return patient
+
+
+@transaction.atomic
+def rotate_calendar_token(*, patient: Patient) -> Patient:
+    """A new secret for the calendar feed; the old link stops working at once."""
+    patient.calendar_token = uuid.uuid4()
+    patient.save(update_fields=["calendar_token"])
+    return patient

@@ -7,4 +7,6 @@ urlpatterns = [
     path("my/check-in/", views.check_in_list, name="check_in_list"),
     path("my/check-in/<slug:questionnaire>/", views.check_in_form, name="check_in_form"),
     path("my/check-in/done/<int:pk>/", views.check_in_done, name="check_in_done"),
+    path("my/settings/", views.settings_view, name="settings"),
+    path("my/settings/calendar/rotate/", views.rotate_calendar, name="rotate_calendar"),
 ]

@@ -1,10 +1,12 @@
+from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.views.decorators.http import require_POST
 
 from patients import services
 from patients.access import patient_required
-from patients.forms import CHECK_IN_FORMS
+from patients.forms import CHECK_IN_FORMS, SettingsForm
 from patients.questionnaires import RED_FLAGS, Questionnaire
 
 
@@ -41,3 +43,21 @@ def check_in_done(request, pk):
     labels = dict(RED_FLAGS)
     reported = [labels[key] for key in check_in.red_flags if key in labels]
     return render(request, "patients/check_in_done.html", {"check_in": check_in, "reported_red_flags": reported})
+
+
+@patient_required
+def settings_view(request):
+    form = SettingsForm(request.POST or None, instance=request.patient)
+    if request.method == "POST" and form.is_valid():
+        services.update_settings(patient=request.patient, **form.cleaned_data)
+        messages.success(request, "Your settings are saved.")
+        return redirect("patients:settings")
+    return render(request, "patients/settings.html", {"form": form})
+
+
+@require_POST
+@patient_required
+def rotate_calendar(request):
+    services.rotate_calendar_token(patient=request.patient)
+    messages.success(request, "Your calendar link has changed. The old link no longer works.")
+    return redirect("patients:settings")
