@@ -52,6 +52,15 @@ class PatientAdmin(ClinicScopedAdmin):
     list_select_related = ["user", "clinic", "primary_physio"]
     search_fields = ["user__email", "user__first_name", "user__last_name"]
     fields = ["email", "first_name", "last_name", *PROFILE_FIELDS]
+    actions = ["archive"]
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # clinical records are archived, never deleted
+
+    @admin.action(description="Archive selected patients (ends their access and follow-ups)", permissions=["change"])
+    def archive(self, request, queryset):
+        count = services.archive_patients(patients=queryset, by=request.user)
+        self.message_user(request, f"Archived {count} patient(s).", messages.SUCCESS)
 
     def get_readonly_fields(self, request, obj=None):
         return () if request.user.is_superuser else ("clinic",)

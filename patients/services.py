@@ -190,3 +190,17 @@ def rotate_calendar_token(*, patient: Patient) -> Patient:
     patient.calendar_token = uuid.uuid4()
     patient.save(update_fields=["calendar_token"])
     return patient
+
+
+@transaction.atomic
+def archive_patients(*, patients, by) -> int:
+    """Clinical records are never deleted: archiving closes the login and stops every follow-up."""
+    now = timezone.now()
+    archived = 0
+    for patient in patients.filter(archived_at__isnull=True).select_related("user"):
+        patient.archived_at = now
+        patient.save(update_fields=["archived_at"])
+        patient.user.is_active = False
+        patient.user.save(update_fields=["is_active"])
+        archived += 1
+    return archived

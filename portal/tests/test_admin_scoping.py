@@ -93,3 +93,15 @@ def test_duplicate_patient_email_is_refused_and_form_keeps_input(client, physio,
     html = response.content.decode()
     assert "Someone already uses this email address" in html
     assert 'value="Typed"' in html
+
+
+def test_patients_are_archived_not_deleted(client, physio, patient):
+    client.force_login(physio)
+    response = client.post(
+        "/admin/patients/patient/", {"action": "archive", "_selected_action": [patient.pk]}, follow=True
+    )
+    assert "Archived 1 patient(s)." in response.content.decode()
+    patient.refresh_from_db()
+    patient.user.refresh_from_db()
+    assert patient.archived_at is not None and not patient.user.is_active
+    assert client.get(f"/admin/patients/patient/{patient.pk}/delete/").status_code == 403

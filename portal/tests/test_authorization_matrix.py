@@ -1,0 +1,210 @@
+"""Every URL pattern of the project × every role, against one readable table.
+
+Each URL is resolved with objects that belong to clinic 1 and patient A. A URL pattern that no row
+of MATRIX matches fails the test, so a new page cannot go untested; a row that matches no URL fails
+too, so the table cannot rot.
+
+Outcomes: 200, 403, 404, 405, "login" (redirect to the log-in page), "admin" (redirect to the admin
+log-in page), "302" (any other redirect).
+"""
+
+import re
+import uuid
+
+import pytest
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+from django.contrib.auth.models import Group
+from django.contrib.contenttypes.models import ContentType
+from django.urls import URLPattern, URLResolver, get_resolver
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from patients import services as patient_services
+from patients.models import Patient
+from patients.questionnaires import Questionnaire
+from portal.models import AuditEvent
+
+ROLES = ["anon", "patient", "patient_b", "physio", "physio2", "editor", "clinic_admin", "superuser"]
+
+# (URL name regex, outcomes for: anon patient patient_b physio physio2 editor clinic_admin superuser)
+MATRIX: list[tuple[str, str]] = [
+    # Public pages
+    (r"home|password_reset|password_reset_done|password_reset_complete", "200 200 200 200 200 200 200 200"),
+    (r"login", "200 302 302 302 302 302 302 302"),
+    (r"password_reset_confirm", "200 200 200 200 200 200 200 200"),
+    (r"healthz", "200 200 200 200 200 200 200 200"),
+    (r"logout", "405 405 405 405 405 405 405 405"),
+    (r"password_change|password_change_done", "login 200 200 200 200 200 200 200"),
+    (r"two_factor", "login 200 200 200 200 200 200 200"),
+    (r"programs:exercise_detail", "200 200 200 200 200 200 200 200"),
+    # The patient's own pages: patient B gets 404 for patient A's objects, staff get 404 (not patients)
+    (r"patients:(check_in_list|check_in_form|settings)", "login 200 200 404 404 404 404 404"),
+    (r"patients:check_in_done", "login 200 404 404 404 404 404 404"),
+    (r"patients:rotate_calendar", "405 405 405 405 405 405 405 405"),
+    # Admin: closed to anonymous visitors and patients
+    (r"admin:(index|password_change|password_change_done)", "admin admin admin 200 200 200 200 200"),
+    (r"admin:login", "200 200 200 302 302 302 302 302"),
+    (r"admin:logout", "302 302 302 405 405 405 405 405"),
+    (r"admin:jsi18n", "admin admin admin 200 200 200 200 200"),
+    (r"admin:autocomplete", "admin admin admin 403 403 403 403 403"),
+    (r"admin:view_on_site", "admin admin admin 404 404 404 404 404"),
+    # Clinical records of clinic 1: physio2 (clinic 2) gets 404, like a record that does not exist
+    (r"admin:patients_(patient|alert)_changelist", "admin admin admin 200 200 403 200 200"),
+    (r"admin:patients_patient_add", "admin admin admin 200 200 403 200 200"),
+    (r"admin:patients_alert_add", "admin admin admin 403 403 403 403 403"),
+    (r"admin:patients_(patient|alert)_(change|history)", "admin admin admin 200 404 404 200 200"),
+    (r"admin:patients_(patient|alert)_delete", "admin admin admin 403 404 404 403 403"),  # archived, never deleted
+    (r"admin:patients_(patient|alert)_redirect", "admin admin admin 302 302 302 302 302"),
+    # Staff accounts and clinics, scoped to the clinic
+    (r"admin:portal_(user|clinic)_changelist", "admin admin admin 200 200 403 200 200"),
+    (r"admin:portal_user_add", "admin admin admin 403 403 403 200 200"),
+    (r"admin:portal_clinic_add", "admin admin admin 403 403 403 403 200"),
+    (r"admin:portal_(user|clinic)_(change|history)", "admin admin admin 200 404 404 200 200"),
+    (r"admin:portal_(user|clinic)_delete", "admin admin admin 403 404 404 403 200"),
+    (r"admin:auth_user_password_change", "admin admin admin 403 403 403 200 200"),
+    (r"admin:portal_(user|clinic)_redirect", "admin admin admin 302 302 302 302 302"),
+    # The audit trail: the clinic admin reads it, nobody writes it
+    (r"admin:portal_auditevent_changelist", "admin admin admin 403 403 403 200 200"),
+    (r"admin:portal_auditevent_(change|history)", "admin admin admin 403 404 404 200 200"),
+    (r"admin:portal_auditevent_add", "admin admin admin 403 403 403 403 403"),
+    (r"admin:portal_auditevent_delete", "admin admin admin 403 404 404 403 403"),
+    (r"admin:portal_auditevent_redirect", "admin admin admin 302 302 302 302 302"),
+    # Superuser-only machinery: groups, lockouts, two-factor devices
+    (
+        r"admin:(auth_group|axes_\w+|otp_totp_totpdevice)_(changelist|change|history|delete)",
+        "admin admin admin 403 403 403 403 200",
+    ),
+    (r"admin:(auth_group|otp_totp_totpdevice)_add", "admin admin admin 403 403 403 403 200"),
+    (r"admin:axes_\w+_add", "admin admin admin 403 403 403 403 403"),  # lockouts are only recorded
+    (r"admin:otp_totp_totpdevice_(config|qrcode)", "admin admin admin 403 403 403 403 200"),
+    (r"admin:(auth_group|axes_\w+|otp_totp_totpdevice)_redirect", "admin admin admin 302 302 302 302 302"),
+    (r"admin:app_list", "admin admin admin 200 200 404 200 200"),
+    (r"admin:catch_all", "admin admin admin 404 404 404 404 404"),
+]
+
+
+def url_patterns(patterns=None, prefix="", namespace=""):
+    """(name, route) for every pattern; unnamed admin redirects get the name <model>_redirect."""
+    for pattern in patterns if patterns is not None else get_resolver().url_patterns:
+        if isinstance(pattern, URLResolver):
+            ns = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+            yield from url_patterns(pattern.url_patterns, prefix + str(pattern.pattern), ns)
+        elif isinstance(pattern, URLPattern):
+            route = prefix + str(pattern.pattern)
+            name = pattern.name
+            if name is None and route.endswith("(?P<url>.*)$"):
+                name = "catch_all"
+            elif name is None and namespace == "admin:":
+                app, model = route.split("/")[1:3]
+                name = f"{app}_{model}_redirect"
+            yield f"{namespace}{name}", route
+
+
+@pytest.fixture
+def world(clinic, clinic2, patient, other_patient, patient2, physio, physio2, editor, clinic_admin, superuser):
+    check_in = patient_services.submit_check_in(
+        patient=patient, questionnaire=Questionnaire.GROC, answers={"rating": 1}, red_flags=[], token=uuid.uuid4()
+    )
+    alert = patient_services.raise_alert(patient=patient, kind="pain_high", severity=2, key="k", message="m")
+    audit = AuditEvent.objects.create(actor=physio, clinic=clinic, action="view", model="x", path="/")
+    objects = {
+        "patients_patient": patient,
+        "patients_alert": alert,
+        "portal_clinic": clinic,
+        "portal_user": physio,
+        "auth_user": physio,
+        "portal_auditevent": audit,
+        "auth_group": Group.objects.first(),
+        "axes_accessattempt": AccessAttempt.objects.create(
+            username="x", ip_address="127.0.0.1", failures_since_start=1
+        ),
+        "axes_accesslog": AccessLog.objects.create(username="x", ip_address="127.0.0.1"),
+        "axes_accessfailurelog": AccessFailureLog.objects.create(username="x", ip_address="127.0.0.1"),
+        "otp_totp_totpdevice": TOTPDevice.objects.create(user=physio, name="phone"),
+    }
+    users = {
+        "anon": None,
+        "patient": patient.user,
+        "patient_b": other_patient.user,
+        "physio": physio,
+        "physio2": physio2,
+        "editor": editor,
+        "clinic_admin": clinic_admin,
+        "superuser": superuser,
+    }
+    return {"objects": objects, "users": users, "check_in": check_in}
+
+
+def concrete_path(route: str, name: str, world) -> str:
+    """Fill a route's parameters with clinic 1 / patient A objects."""
+    if route.startswith("admin/^(?P<app_label>"):
+        return "/admin/patients/"
+    if route.endswith("(?P<url>.*)$"):
+        return "/admin/no-such-page/"
+    values = {
+        "slug": "knee-to-chest",
+        "questionnaire": Questionnaire.ODI,
+        "uidb64": "MQ",
+        "token": "set-password",
+        "content_type_id": str(ContentType.objects.get_for_model(Patient).pk),
+    }
+    admin_name = name.removeprefix("admin:")
+    obj = next((o for key, o in world["objects"].items() if admin_name.startswith(key + "_")), None)
+    if name == "patients:check_in_done":
+        obj = world["check_in"]
+    if name == "admin:view_on_site":
+        obj = world["objects"]["patients_patient"]
+
+    def fill(match):
+        param = match.group(1).split(":")[-1]
+        if param in ("object_id", "pk", "id"):
+            return str(obj.pk)
+        return values[param]
+
+    return "/" + re.sub(r"<([^>]+)>", fill, route)
+
+
+def outcome(response) -> str:
+    if response.status_code in (301, 302):
+        location = response["Location"]
+        if location.startswith("/admin/login/"):
+            return "admin"
+        if location.startswith("/accounts/login/"):
+            return "login"
+        return "302"
+    return str(response.status_code)
+
+
+@pytest.fixture
+def exercise(db):
+    from programs.models import Exercise
+
+    return Exercise.objects.create(
+        name="Knee to chest",
+        slug="knee-to-chest",
+        body_region="lower-back",
+        kind="stretch",
+        summary="s",
+        instructions="a",
+    )
+
+
+def test_every_url_and_role_matches_the_table(client, world, exercise):
+    patterns = sorted(set(url_patterns()))
+    rows = [(re.compile(rf"^(?:{regex})$"), expected.split()) for regex, expected in MATRIX]
+    unmatched = [name for name, _ in patterns if not any(r.match(name) for r, _ in rows)]
+    assert not unmatched, f"URL patterns without a row in MATRIX: {unmatched}"
+    unused = [regex for regex, _ in MATRIX if not any(re.match(rf"^(?:{regex})$", n) for n, _ in patterns)]
+    assert not unused, f"MATRIX rows that match no URL: {unused}"
+
+    mismatches = []
+    for role in ROLES:
+        client.logout()
+        if world["users"][role] is not None:
+            client.force_login(world["users"][role])
+        for name, route in patterns:
+            expected = next(e for r, e in rows if r.match(name))[ROLES.index(role)]
+            path = concrete_path(route, name, world)
+            got = outcome(client.get(path))
+            if got != expected:
+                mismatches.append(f"{role:12} {path:55} expected {expected:5} got {got}")
+    assert not mismatches, f"{len(mismatches)} cells differ:\n" + "\n".join(mismatches)
