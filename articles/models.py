@@ -133,6 +133,11 @@ class Reference(models.Model):
     def __str__(self) -> str:
         return self.title
 
+    @property
+    def safe_url(self) -> str:
+        """The link only if it is http(s): rows written around the form's validation never become active links."""
+        return self.url if self.url.lower().startswith(("https://", "http://")) else ""
+
 
 class FAQ(models.Model):
     article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="faqs")

@@ -1,5 +1,7 @@
 """Reads of published articles, cached. Every service that changes an article calls `invalidate()`."""
 
+import hashlib
+
 from django.conf import settings
 from django.core.cache import cache
 from django.core.paginator import Paginator
@@ -76,7 +78,8 @@ def published_page(*, condition: str = "", tag: str = "", query: str = "", page:
             "count": paginator.count,
         }
 
-    return _cached(f"list:{condition}:{tag}:{query}:{page}", build)
+    params = hashlib.sha256(f"{condition}\0{tag}\0{query}\0{page}".encode()).hexdigest()[:32]
+    return _cached(f"list:{params}", build)
 
 
 def article_with_relations(queryset, **lookup) -> Article | None:
