@@ -63,9 +63,8 @@ class ActiveContent(HTMLParser):
     def _allowed_on_page(self, tag, attrs) -> bool:
         if tag == "script":
             return attrs.get("type") == "application/ld+json" or (attrs.get("src") or "").startswith("/static/")
-        if tag in ("meta", "link", "input", "button", "form", "select", "img"):
-            return True  # the page's own head, search form and log-out button: checked by attribute rules above
-        return False
+        # The page's own head, search form and log-out button: their attributes are checked above.
+        return tag in ("meta", "link", "input", "button", "form", "select", "img")
 
 
 def active_content(html: str, page: bool = False) -> list[str]:

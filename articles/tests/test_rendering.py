@@ -65,7 +65,10 @@ def test_mentioned_slugs_include_malformed_ones_so_they_are_reported():
 
 @pytest.mark.parametrize("payload", PAYLOADS)
 def test_markdown_pipeline_never_outputs_active_content(payload):
-    body = f"## Title {payload}\n\n{payload}\n\n- {payload}\n\n| a |\n|---|\n| {payload} |\n\n::: tip {payload}\n{payload}\n:::\n"
+    body = (
+        f"## Title {payload}\n\n{payload}\n\n- {payload}\n\n| a |\n|---|\n| {payload} |\n\n"
+        f"::: tip {payload}\n{payload}\n:::\n"
+    )
     html = render_markdown(body).html
     assert active_content(html) == []
 
