@@ -1,5 +1,6 @@
 // Live word count and Flesch reading ease in the article editor (the server computes the same on load).
-(function () {
+// Admin media load in <head>, so wait for the form.
+document.addEventListener("DOMContentLoaded", function () {
   "use strict";
   var body = document.querySelector("textarea.article-body-input");
   var box = document.querySelector("[data-content-checks]");
@@ -38,4 +39,4 @@
   }
 
   body.addEventListener("input", update);
-})();
+});

@@ -1,0 +1,75 @@
+"""In Chromium: the seeded article, its stretches table, the red-flag callout, payloads that must not run."""
+
+import pytest
+from django.core.management import call_command
+
+from articles import services
+from articles.models import Article
+from articles.tests.factories import ArticleFactory, ConditionFactory, FAQFactory, reviewed
+from articles.tests.html_checks import PAYLOADS
+from portal.demo import DEMO_PASSWORD
+from portal.testing.services import login, screenshot
+
+pytestmark = [pytest.mark.browser, pytest.mark.postgres]
+
+SLUG = "lower-back-pain-down-both-legs"
+
+
+@pytest.fixture
+def seeded(transactional_db, settings):
+    settings.DEBUG = True
+    call_command("seed_demo")
+    return {"article": Article.objects.get(slug=SLUG)}
+
+
+def _hostile_article(editor, physio) -> Article:
+    text = " ".join(payload for payload in PAYLOADS if "exercise:" not in payload)
+    article = ArticleFactory.build(title=f"Hostile {text}"[:200], summary=text[:300], body=text, slug="hostile")
+    services.save_article(article=article, user=editor)
+    article.conditions.set([ConditionFactory(name=PAYLOADS[0], slug="hostile")])
+    FAQFactory(article=article, question=PAYLOADS[1], answer=PAYLOADS[0])
+    reviewed(article, physio)
+    return services.publish_now(article=article, user=editor)
+
+
+def test_reader_follows_a_stretch_from_the_article_to_the_exercise_and_no_payload_runs(seeded, browser_page):
+    from portal.models import User
+
+    editor, physio = User.objects.get(email="editor@example.com"), User.objects.get(email="physio@example.com")
+    _hostile_article(editor, physio)
+    page = browser_page
+    page.goto("/articles/hostile/")
+    page.goto("/articles/")
+    assert page.evaluate("typeof window.__xss") == "undefined"
+
+    page.goto(f"/articles/{SLUG}/")
+    assert page.evaluate("typeof window.__xss") == "undefined"
+    warning = page.locator("aside.callout-warning")
+    assert "Get urgent help" in warning.locator(".callout-title").inner_text()
+    assert warning.is_visible()
+    assert page.get_by_text("Clinically reviewed by").is_visible()
+    screenshot(page, "article")
+
+    page.set_viewport_size({"width": 320, "height": 800})
+    assert page.evaluate("document.documentElement.scrollWidth") <= 320
+    page.set_viewport_size({"width": 1280, "height": 900})
+
+    page.locator("table").get_by_role("link", name="Knee to chest").click()
+    page.wait_for_url("**/exercises/knee-to-chest/")
+    assert page.get_by_role("heading", level=1).inner_text() == "Knee to chest"
+
+
+def test_editor_sees_live_content_checks_in_the_admin_editor(seeded, browser_page):
+    page = browser_page
+    login(page, "editor@example.com", DEMO_PASSWORD)
+    page.goto(f"/admin/articles/article/{seeded['article'].pk}/change/")
+    words = page.locator("[data-word-count]")
+    before = int(words.inner_text())
+    assert before > 500
+    body = page.locator("textarea.article-body-input")
+    body.fill("Short words. We sit. We walk.")
+    assert words.inner_text() == "6"
+    assert page.locator("[data-flesch-band]").inner_text() == "easy to read"
+    body.fill(seeded["article"].body)
+    page.locator("#id_title").scroll_into_view_if_needed()
+    screenshot(page, "admin-article-editor")
