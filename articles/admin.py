@@ -41,6 +41,11 @@ class ArticleAdminForm(forms.ModelForm):
         ]  # fmt: skip
         widgets = {"body": forms.Textarea(attrs={"rows": 24, "class": "vLargeTextField article-body-input"})}
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and "related_articles" in self.fields:
+            self.fields["related_articles"].queryset = Article.objects.exclude(pk=self.instance.pk)
+
     def clean(self):
         cleaned = super().clean()
         try:
@@ -55,6 +60,7 @@ def _run(modeladmin, request, queryset, service, done: str, **kwargs):
     for article in queryset:
         try:
             service(article=article, user=request.user, **kwargs)
+            modeladmin.log_change(request, article, f"Action: {done}")
             count += 1
         except (ValidationError, PermissionDenied) as error:
             text = " ".join(error.messages) if isinstance(error, ValidationError) else str(error)
@@ -180,6 +186,7 @@ class ArticleAdmin(admin.ModelAdmin):
         for article in queryset:
             try:
                 services.schedule(article=article, user=request.user, publish_at=article.publish_at)
+                self.log_change(request, article, "Action: scheduled")
                 count += 1
             except ValidationError as error:
                 self.message_user(request, " ".join(error.messages), messages.ERROR)

@@ -5,7 +5,7 @@ import hashlib
 from django.conf import settings
 from django.core.cache import cache
 from django.core.paginator import Paginator
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Prefetch, Q
 
 from articles.models import Article, Condition, Tag
@@ -24,12 +24,21 @@ def _version() -> int:
     return version
 
 
-def invalidate() -> None:
-    """Make every cached article page stale (a new version number in every key)."""
+def _bump() -> None:
     try:
         cache.incr(VERSION_KEY)
     except ValueError:
         cache.set(VERSION_KEY, 2, timeout=None)
+
+
+def invalidate() -> None:
+    """Make every cached article page stale (a new version number in every key).
+
+    Now, and again once the transaction commits: a reader between the two could otherwise cache the old rows
+    under the new version until the timeout.
+    """
+    _bump()
+    transaction.on_commit(_bump)
 
 
 def _cached(key: str, build):

@@ -40,6 +40,7 @@ def detail_context(article, preview: bool = False) -> dict:
         "article": article,
         "canonical": canonical,
         "preview": preview,
+        "og_image": selectors.canonical_url(article.hero_image.url) if article.hero_image else "",
         "jsonld": [article_jsonld(article, canonical), breadcrumbs_jsonld(article, canonical)],
     }
 

@@ -192,3 +192,34 @@ def test_published_article_edit_in_admin_updates_the_public_page(client, editor,
     assert response.status_code == 302
     client.logout()
     assert "After" in client.get("/articles/live-one/").content.decode()
+
+
+def test_actions_leave_an_audit_log_entry(client, editor):
+    from django.contrib.admin.models import LogEntry
+
+    article = draft(editor)
+    client.force_login(editor)
+    _action(client, "submit_for_review", article)
+    entry = LogEntry.objects.get(object_id=str(article.pk))
+    assert entry.user == editor and "submitted for review" in entry.get_change_message()
+
+
+@pytest.mark.parametrize("url", [CHANGELIST, "/admin/"])
+def test_admin_list_and_index_query_counts_do_not_grow_with_articles(
+    client, editor, physio, url, django_assert_max_num_queries
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def count() -> int:
+        with django_assert_max_num_queries(20), CaptureQueriesContext(connection) as queries:
+            assert client.get(url).status_code == 200
+        return len(queries)
+
+    client.force_login(editor)
+    for _ in range(3):
+        reviewed(draft(editor), physio, days=3)
+    small = count()
+    for _ in range(27):
+        reviewed(draft(editor), physio, days=3)
+    assert count() == small

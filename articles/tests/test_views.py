@@ -139,6 +139,11 @@ def test_detail_has_canonical_open_graph_and_json_ld(client, article, physio, se
     assert '<link rel="canonical" href="https://clinic.example/articles/back-pain/">' in html
     assert '<meta property="og:title" content="Back pain down both legs">' in html
     assert '<meta property="og:description" content="Why it spreads.">' in html
+    Article.objects.filter(pk=article.pk).update(hero_image="articles/legs.jpg", hero_alt="A person stretching")
+    cache.clear()
+    html = client.get("/articles/back-pain/").content.decode()
+    assert '<meta property="og:image" content="https://clinic.example/media/articles/legs.jpg">' in html
+    assert 'alt="A person stretching"' in html
     page, breadcrumbs = jsonld(html)
     assert page["@type"] == "MedicalWebPage"
     assert page["reviewedBy"] == {"@type": "Person", "name": physio.get_full_name()}
