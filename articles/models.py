@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -106,8 +107,6 @@ class Article(models.Model):
         return reverse("articles:detail", kwargs={"slug": self.slug})
 
     def clean(self):
-        from django.core.exceptions import ValidationError
-
         if self.hero_image and not self.hero_alt.strip():
             raise ValidationError({"hero_alt": "Describe the hero image for people who cannot see it."})
 
