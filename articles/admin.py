@@ -5,6 +5,7 @@ from django.db import models
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 
 from articles import services
@@ -73,7 +74,8 @@ def _run(modeladmin, request, queryset, service, done: str, **kwargs):
 class ArticleAdmin(admin.ModelAdmin):
     form = ArticleAdminForm
     list_display = ["title", "status", "clinical_reviewer", "next_review", "publish_at", "updated_at"]
-    list_filter = ["status", "conditions", "tags", "clinical_reviewer"]
+    # Only users who reviewed something: the full user list would show patients' names to editors.
+    list_filter = ["status", "conditions", "tags", ("clinical_reviewer", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["clinical_reviewer"]
     search_fields = ["title", "summary", "slug"]
     prepopulated_fields = {"slug": ["title"]}
@@ -119,7 +121,7 @@ class ArticleAdmin(admin.ModelAdmin):
         if not obj.next_review_due:
             return "—"
         if obj.review_overdue:
-            return format_html('<span class="review-overdue">{} (overdue)</span>', obj.next_review_due)
+            return format_html('<span class="review-overdue">{} (overdue)</span>', date_format(obj.next_review_due))
         return obj.next_review_due
 
     @admin.display(description="Content checks")

@@ -223,3 +223,11 @@ def test_admin_list_and_index_query_counts_do_not_grow_with_articles(
     for _ in range(27):
         reviewed(draft(editor), physio, days=3)
     assert count() == small
+
+
+def test_reviewer_filter_lists_only_reviewers_never_patients(client, editor, physio, patient):
+    reviewed(draft(editor), physio)
+    client.force_login(editor)
+    html = client.get(CHANGELIST).content.decode()
+    assert f"clinical_reviewer__id__exact={physio.pk}" in html
+    assert patient.user.get_full_name() not in html
