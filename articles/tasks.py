@@ -1,9 +1,16 @@
 from celery import shared_task
+from django.db import OperationalError
 
 from articles import services
 
 
-@shared_task(name="articles.publish_due")
+# Safe to re-run (each row is claimed), so a lost database connection is simply retried.
+@shared_task(
+    name="articles.publish_due",
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    retry_kwargs={"max_retries": 5},
+)
 def publish_due() -> int:
     return services.publish_due()
 
