@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
@@ -165,7 +166,13 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 60 * 60}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
 # Beat runs only these sweepers; what to send and when is data in the admin.
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    "articles-publish-due": {"task": "articles.publish_due", "schedule": 60.0},
+    "articles-review-reminders": {
+        "task": "articles.send_review_reminders",
+        "schedule": crontab(minute=0, hour=8, day_of_week="mon"),
+    },
+}
 
 # --- Security ----------------------------------------------------------------------
 # Sessions end after this long without a request (patients often use shared devices).

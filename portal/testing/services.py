@@ -152,6 +152,11 @@ def _reset_connections(app) -> None:
     if app._pool is not None:
         app._pool.force_close_all()
         app._pool = None
+    # kombu caches producer pools by connection; they keep the closed pool, so a second worker test would fail.
+    from kombu import pools
+
+    pools.reset()
+    app.amqp._producer_pool = None
 
 
 @pytest.fixture

@@ -18,6 +18,8 @@ from django.contrib.contenttypes.models import ContentType
 from django.urls import URLPattern, URLResolver, get_resolver
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from articles.models import Condition, Tag
+from articles.tests.factories import published_article
 from patients import services as patient_services
 from patients.models import Patient
 from patients.questionnaires import Questionnaire
@@ -77,6 +79,13 @@ MATRIX: list[tuple[str, str]] = [
     (r"admin:axes_\w+_add", "admin admin admin 403 403 403 403 403"),  # lockouts are only recorded
     (r"admin:otp_totp_totpdevice_(config|qrcode)", "admin admin admin 403 403 403 403 200"),
     (r"admin:(auth_group|axes_\w+|otp_totp_totpdevice)_redirect", "admin admin admin 302 302 302 302 302"),
+    # Articles: public when published; editors write them, clinical staff read them in the admin
+    (r"articles:(list|detail|feed|sitemap|robots)", "200 200 200 200 200 200 200 200"),
+    (r"admin:articles_(article|condition|tag)_(changelist|change|history)", "admin admin admin 200 200 200 200 200"),
+    (r"admin:articles_article_preview", "admin admin admin 200 200 200 200 200"),
+    (r"admin:articles_(article|condition|tag)_(add|delete)", "admin admin admin 403 403 200 403 200"),
+    (r"admin:articles_article_restore", "admin admin admin 403 403 200 403 200"),
+    (r"admin:articles_(article|condition|tag)_redirect", "admin admin admin 302 302 302 302 302"),
     (r"admin:app_list", "admin admin admin 200 200 404 200 200"),
     (r"admin:catch_all", "admin admin admin 404 404 404 404 404"),
 ]
@@ -106,6 +115,7 @@ def world(clinic, clinic2, patient, other_patient, patient2, physio, physio2, ed
     )
     alert = patient_services.raise_alert(patient=patient, kind="pain_high", severity=2, key="k", message="m")
     audit = AuditEvent.objects.create(actor=physio, clinic=clinic, action="view", model="x", path="/")
+    article = published_article(reviewer=physio, author=editor, slug="sciatica")
     objects = {
         "patients_patient": patient,
         "patients_alert": alert,
@@ -114,6 +124,9 @@ def world(clinic, clinic2, patient, other_patient, patient2, physio, physio2, ed
         "auth_user": physio,
         "portal_auditevent": audit,
         "auth_group": Group.objects.first(),
+        "articles_article": article,
+        "articles_condition": Condition.objects.create(name="Sciatica", slug="sciatica"),
+        "articles_tag": Tag.objects.create(name="Exercise", slug="exercise"),
         "axes_accessattempt": AccessAttempt.objects.create(
             username="x", ip_address="127.0.0.1", failures_since_start=1
         ),
@@ -141,7 +154,8 @@ def concrete_path(route: str, name: str, world) -> str:
     if route.endswith("(?P<url>.*)$"):
         return "/admin/no-such-page/"
     values = {
-        "slug": "knee-to-chest",
+        "slug": "sciatica" if name == "articles:detail" else "knee-to-chest",
+        "revision_pk": str(world["objects"]["articles_article"].revisions.first().pk),
         "questionnaire": Questionnaire.ODI,
         "uidb64": "MQ",
         "token": "set-password",

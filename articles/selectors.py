@@ -1,0 +1,121 @@
+"""Reads of published articles, cached. Every service that changes an article calls `invalidate()`."""
+
+import hashlib
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.paginator import Paginator
+from django.db import connection, transaction
+from django.db.models import Prefetch, Q
+
+from articles.models import Article, Condition, Tag
+from programs.models import Exercise
+
+VERSION_KEY = "articles:version"
+PAGE_SIZE = 10
+TIMEOUT = 60 * 60
+
+
+def _version() -> int:
+    version = cache.get(VERSION_KEY)
+    if version is None:
+        version = 1
+        cache.add(VERSION_KEY, version, timeout=None)
+    return version
+
+
+def _bump() -> None:
+    try:
+        cache.incr(VERSION_KEY)
+    except ValueError:
+        cache.set(VERSION_KEY, 2, timeout=None)
+
+
+def invalidate() -> None:
+    """Make every cached article page stale (a new version number in every key).
+
+    Now, and again once the transaction commits: a reader between the two could otherwise cache the old rows
+    under the new version until the timeout.
+    """
+    _bump()
+    transaction.on_commit(_bump)
+
+
+def _cached(key: str, build):
+    key = f"articles:v{_version()}:{key}"
+    value = cache.get(key)
+    if value is None:
+        value = build()
+        cache.set(key, value, TIMEOUT)
+    return value
+
+
+def filters() -> dict:
+    return _cached("filters", lambda: {"conditions": list(Condition.objects.all()), "tags": list(Tag.objects.all())})
+
+
+def _search(queryset, query: str):
+    if connection.vendor == "postgresql":
+        from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+
+        vector = (
+            SearchVector("title", weight="A", config="english")
+            + SearchVector("summary", weight="B", config="english")
+            + SearchVector("body", weight="C", config="english")
+        )
+        search = SearchQuery(query, search_type="websearch", config="english")
+        return queryset.annotate(rank=SearchRank(vector, search)).filter(rank__gt=0).order_by("-rank", "title")
+    return queryset.filter(Q(title__icontains=query) | Q(summary__icontains=query) | Q(body__icontains=query))
+
+
+def published_page(*, condition: str = "", tag: str = "", query: str = "", page: int = 1) -> dict:
+    def build():
+        articles = Article.objects.published().select_related("clinical_reviewer")
+        if condition:
+            articles = articles.filter(conditions__slug=condition)
+        if tag:
+            articles = articles.filter(tags__slug=tag)
+        if query:
+            articles = _search(articles, query)
+        articles = articles.prefetch_related("conditions", "tags").defer("body", "body_html", "toc")
+        paginator = Paginator(articles, PAGE_SIZE)
+        current = paginator.get_page(page)
+        return {
+            "articles": list(current.object_list),
+            "number": current.number,
+            "num_pages": paginator.num_pages,
+            "count": paginator.count,
+        }
+
+    if query:
+        return build()  # free text would let anyone fill the cache with one-off keys; search stays uncached
+    params = hashlib.sha256(f"{condition}\0{tag}\0{query}\0{page}".encode()).hexdigest()[:32]
+    return _cached(f"list:{params}", build)
+
+
+def article_with_relations(queryset, **lookup) -> Article | None:
+    related = Article.objects.published().only("title", "slug", "summary", "published_at")
+    return (
+        queryset.filter(**lookup)
+        .select_related("author", "clinical_reviewer")
+        .prefetch_related(
+            "conditions",
+            "tags",
+            "references",
+            "faqs",
+            Prefetch("related_exercises", queryset=Exercise.objects.only("name", "slug", "summary")),
+            Prefetch("related_articles", queryset=related),
+        )
+        .first()
+    )
+
+
+def published_article(slug: str) -> Article | None:
+    return (
+        _cached(f"detail:{slug}", lambda: article_with_relations(Article.objects.published(), slug=slug) or False)
+        or None
+    )
+
+
+def canonical_url(path: str) -> str:
+    return settings.SITE_URL.rstrip("/") + path

@@ -1,0 +1,225 @@
+"""Article use cases: save, the review and publishing workflow, revisions and review reminders."""
+
+import datetime
+from collections import defaultdict
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from articles import selectors
+from articles.models import FAQ, Article, Reference, Revision
+from articles.rendering import mentioned_exercise_slugs, render_markdown
+from programs.models import Exercise
+
+REVIEW_PERMISSION = "articles.can_review_clinically"
+REVIEW_INTERVAL = datetime.timedelta(days=365)
+SNAPSHOT_FIELDS = [
+    "title", "slug", "summary", "body", "hero_alt", "status", "publish_at", "last_reviewed", "next_review_due",
+    "author_id", "clinical_reviewer_id",
+]  # fmt: skip
+SNAPSHOT_M2M = ["conditions", "tags", "related_exercises", "related_articles"]
+
+
+def known_exercises(body: str) -> dict[str, Exercise]:
+    slugs = mentioned_exercise_slugs(body)
+    return {exercise.slug: exercise for exercise in Exercise.objects.filter(slug__in=slugs)} if slugs else {}
+
+
+def validate_body(body: str) -> dict[str, Exercise]:
+    """The exercises a body names; a ValidationError on `body` listing any slug not in the library."""
+    exercises = known_exercises(body)
+    unknown = [slug for slug in mentioned_exercise_slugs(body) if slug not in exercises]
+    if unknown:
+        raise ValidationError(
+            {"body": f"No exercise in the library has the slug: {', '.join(unknown)}. Check the spelling."}
+        )
+    return exercises
+
+
+@transaction.atomic
+def save_article(*, article: Article, user) -> Article:
+    """Render the Markdown, validate and save. Revisions are recorded by `record_revision` once m2m are saved."""
+    exercises = validate_body(article.body)
+    rendered = render_markdown(article.body, exercises)
+    article.body_html, article.toc = rendered.html, rendered.toc
+    if article.author_id is None and user is not None:
+        article.author = user
+    article.full_clean()
+    article.save()
+    selectors.invalidate()
+    return article
+
+
+def snapshot(article: Article) -> dict:
+    data = {name: getattr(article, name) for name in SNAPSHOT_FIELDS}
+    data["publish_at"] = article.publish_at.isoformat() if article.publish_at else None
+    for name in ("last_reviewed", "next_review_due"):
+        data[name] = data[name].isoformat() if data[name] else None
+    for name in SNAPSHOT_M2M:
+        data[name] = sorted(getattr(article, name).values_list("pk", flat=True))
+    data["references"] = list(article.references.values("title", "source", "url", "position"))
+    data["faqs"] = list(article.faqs.values("question", "answer", "position"))
+    return data
+
+
+@transaction.atomic
+def record_revision(*, article: Article, user, note: str = "") -> Revision:
+    data = snapshot(article)
+    previous = article.revisions.first()
+    changed = [key for key in data if previous is None or previous.snapshot.get(key) != data[key]]
+    revision = Revision(article=article, created_by=user, note=note, changed_fields=changed, snapshot=data)
+    revision.full_clean()
+    revision.save()
+    return revision
+
+
+@transaction.atomic
+def restore_revision(*, revision: Revision, user) -> Article:
+    """Put an article's content back as it was in `revision`. Workflow state (status, review) stays as it is now."""
+    article = Article.objects.select_for_update().get(pk=revision.article_id)
+    data = revision.snapshot
+    for name in ("title", "slug", "summary", "body", "hero_alt", "author_id"):
+        setattr(article, name, data[name])
+    save_article(article=article, user=user)
+    for name in SNAPSHOT_M2M:
+        getattr(article, name).set(data[name])
+    article.references.all().delete()
+    Reference.objects.bulk_create(Reference(article=article, **row) for row in data["references"])
+    article.faqs.all().delete()
+    FAQ.objects.bulk_create(FAQ(article=article, **row) for row in data["faqs"])
+    record_revision(article=article, user=user, note=f"Restored the revision of {revision.created_at:%Y-%m-%d %H:%M}")
+    return article
+
+
+def _require_publishable(article: Article) -> None:
+    problems = []
+    if not article.clinical_reviewer_id:
+        problems.append("it has no clinical reviewer (a clinician must mark it reviewed)")
+    if not article.summary.strip():
+        problems.append("it has no summary")
+    if not article.next_review_due:
+        problems.append("it has no next review date")
+    if not article.body.strip():
+        problems.append("it has no body")
+    if problems:
+        raise ValidationError(f"“{article.title}” cannot be published: {'; '.join(problems)}.")
+
+
+def _transition(article: Article, user, status: str, note: str, **fields) -> Article:
+    for name, value in fields.items():
+        setattr(article, name, value)
+    article.status = status
+    article.full_clean()
+    article.save()
+    record_revision(article=article, user=user, note=note)
+    selectors.invalidate()
+    return article
+
+
+@transaction.atomic
+def submit_for_review(*, article: Article, user) -> Article:
+    if article.status != Article.Status.DRAFT:
+        raise ValidationError(f"“{article.title}” is {article.get_status_display().lower()}, not a draft.")
+    return _transition(article, user, Article.Status.IN_REVIEW, "Submitted for clinical review")
+
+
+@transaction.atomic
+def publish_now(*, article: Article, user) -> Article:
+    if article.status == Article.Status.PUBLISHED:
+        raise ValidationError(f"“{article.title}” is already published.")
+    _require_publishable(article)
+    now = timezone.now()
+    return _transition(article, user, Article.Status.PUBLISHED, "Published", published_at=now, publish_at=None)
+
+
+@transaction.atomic
+def schedule(*, article: Article, user, publish_at: datetime.datetime) -> Article:
+    if publish_at is None or publish_at <= timezone.now():
+        raise ValidationError(f"“{article.title}” needs a publishing time in the future to be scheduled.")
+    if article.status in (Article.Status.PUBLISHED, Article.Status.ARCHIVED):
+        raise ValidationError(f"“{article.title}” is {article.get_status_display().lower()}; it cannot be scheduled.")
+    _require_publishable(article)
+    note = f"Scheduled for {timezone.localtime(publish_at):%Y-%m-%d %H:%M}"
+    return _transition(article, user, Article.Status.SCHEDULED, note, publish_at=publish_at)
+
+
+def publish_due(*, now: datetime.datetime | None = None) -> int:
+    """Publish the scheduled articles whose time has come. Safe to run concurrently and again."""
+    now = now or timezone.now()
+    published = 0
+    for pk in Article.objects.filter(status=Article.Status.SCHEDULED, publish_at__lte=now).values_list("pk", flat=True):
+        with transaction.atomic():
+            # Claim the row: a second runner finds it locked or no longer scheduled and moves on.
+            article = (
+                Article.objects.select_for_update(skip_locked=True)
+                .filter(pk=pk, status=Article.Status.SCHEDULED)
+                .first()
+            )
+            if article is None:
+                continue
+            _transition(
+                article, None, Article.Status.PUBLISHED, "Published on schedule", published_at=article.publish_at
+            )
+            published += 1
+    return published
+
+
+@transaction.atomic
+def mark_reviewed(*, article: Article, user, next_review_due: datetime.date | None = None) -> Article:
+    if not user.has_perm(REVIEW_PERMISSION):
+        raise PermissionDenied("Only clinical reviewers can mark an article as clinically reviewed.")
+    if article.status == Article.Status.ARCHIVED:
+        raise ValidationError(f"“{article.title}” is archived; restore it to a draft before reviewing.")
+    today = timezone.localdate()
+    next_review_due = next_review_due or today + REVIEW_INTERVAL
+    if next_review_due <= today:
+        raise ValidationError("The next review date must be in the future.")
+    article.clinical_reviewer, article.last_reviewed, article.next_review_due = user, today, next_review_due
+    article.full_clean()
+    article.save()
+    record_revision(article=article, user=user, note="Clinically reviewed")
+    selectors.invalidate()
+    return article
+
+
+@transaction.atomic
+def archive(*, article: Article, user) -> Article:
+    if article.status == Article.Status.ARCHIVED:
+        raise ValidationError(f"“{article.title}” is already archived.")
+    return _transition(article, user, Article.Status.ARCHIVED, "Archived", publish_at=None)
+
+
+# --- Review reminders --------------------------------------------------------------------------------
+
+
+def review_due_email(*, reviewer, articles: list[Article], today: datetime.date) -> EmailMultiAlternatives:
+    """The one place a review reminder is built (the outbox will take it from here)."""
+    admin_base = f"{settings.SITE_URL.rstrip('/')}/{settings.ADMIN_URL}"
+    context = {"reviewer": reviewer, "articles": articles, "today": today, "admin_base": admin_base}
+    subject = render_to_string("emails/article_review_due-subject.txt", context).strip()
+    message = EmailMultiAlternatives(
+        subject=" ".join(subject.split()),
+        body=render_to_string("emails/article_review_due-body.txt", context),
+        to=[reviewer.email],
+    )
+    message.attach_alternative(render_to_string("emails/article_review_due-body.html", context), "text/html")
+    return message
+
+
+def send_review_reminders(*, today: datetime.date | None = None) -> int:
+    """Email each clinical reviewer the articles due for review within 14 days or overdue. Returns emails sent."""
+    today = today or timezone.localdate()
+    by_reviewer: dict = defaultdict(list)
+    due = Article.objects.review_due(today).filter(clinical_reviewer__isnull=False)
+    for article in due.select_related("clinical_reviewer").order_by("next_review_due", "title"):
+        by_reviewer[article.clinical_reviewer].append(article)
+    sent = 0
+    for reviewer, articles in by_reviewer.items():
+        if reviewer.is_active and reviewer.email:
+            review_due_email(reviewer=reviewer, articles=articles, today=today).send()
+            sent += 1
+    return sent

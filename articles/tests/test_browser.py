@@ -1,0 +1,105 @@
+"""In Chromium: the seeded article, its stretches table, the red-flag callout, payloads that must not run."""
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from django.core.management import call_command
+
+from articles import services
+from articles.models import Article
+from articles.tests.factories import ArticleFactory, ConditionFactory, FAQFactory, reviewed
+from articles.tests.html_checks import PAYLOADS
+from portal.demo import DEMO_PASSWORD
+from portal.testing.services import login, screenshot
+
+pytestmark = pytest.mark.browser
+
+# The policy the portal will turn on; the article page must work under it with no violation.
+STRICT_CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'"
+RECORD_VIOLATIONS = """
+window.__csp = [];
+document.addEventListener("securitypolicyviolation", (e) => {
+  window.__csp.push(`${e.violatedDirective} ${e.blockedURI}`);
+});
+"""
+
+
+def _with_strict_csp(route):
+    response = route.fetch()
+    route.fulfill(response=response, headers={**response.headers, "content-security-policy": STRICT_CSP})
+
+
+SLUG = "lower-back-pain-down-both-legs"
+
+
+@pytest.fixture
+def seeded(transactional_db, settings):
+    settings.DEBUG = True
+    call_command("seed_demo")
+    return {"article": Article.objects.get(slug=SLUG)}
+
+
+def serious_a11y_violations(page) -> list:
+    # The header's nav links are base.html's (reported: their contrast fails axe); this checks our content.
+    results = Axe().run(page, context={"exclude": [["header"]]})
+    serious = [v for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
+    return [(v["id"], [node["target"] for node in v["nodes"]][:3]) for v in serious]
+
+
+def _hostile_article(editor, physio) -> Article:
+    text = " ".join(payload for payload in PAYLOADS if "exercise:" not in payload)
+    article = ArticleFactory.build(title=f"Hostile {text}"[:200], summary=text[:300], body=text, slug="hostile")
+    services.save_article(article=article, user=editor)
+    article.conditions.set([ConditionFactory(name=PAYLOADS[0], slug="hostile")])
+    FAQFactory(article=article, question=PAYLOADS[1], answer=PAYLOADS[0])
+    reviewed(article, physio)
+    return services.publish_now(article=article, user=editor)
+
+
+def test_reader_follows_a_stretch_from_the_article_to_the_exercise_and_no_payload_runs(seeded, browser_page):
+    from portal.models import User
+
+    editor, physio = User.objects.get(email="editor@example.com"), User.objects.get(email="physio@example.com")
+    _hostile_article(editor, physio)
+    page = browser_page
+    page.goto("/articles/hostile/")
+    page.goto("/articles/")
+    assert page.evaluate("typeof window.__xss") == "undefined"
+    assert serious_a11y_violations(page) == []
+
+    # Without a CSP above, so only the sanitiser stood between the payloads and the page. Now the strict one:
+    page.add_init_script(RECORD_VIOLATIONS)
+    page.route(f"**/articles/{SLUG}/", _with_strict_csp)
+    page.goto(f"/articles/{SLUG}/")
+    assert page.evaluate("typeof window.__xss") == "undefined"
+    assert page.evaluate("window.__csp") == []
+    assert page.evaluate("getComputedStyle(document.querySelector('.callout-warning')).borderLeftStyle") == "solid"
+    warning = page.locator("aside.callout-warning")
+    assert "Get urgent help" in warning.locator(".callout-title").inner_text()
+    assert warning.is_visible()
+    assert page.get_by_text("Clinically reviewed by").is_visible()
+    screenshot(page, "article")
+    assert serious_a11y_violations(page) == []
+
+    page.set_viewport_size({"width": 320, "height": 800})
+    assert page.evaluate("document.documentElement.scrollWidth") <= 320
+    page.set_viewport_size({"width": 1280, "height": 900})
+
+    page.locator("table").get_by_role("link", name="Knee to chest").click()
+    page.wait_for_url("**/exercises/knee-to-chest/")
+    assert page.get_by_role("heading", level=1).inner_text() == "Knee to chest"
+
+
+def test_editor_sees_live_content_checks_in_the_admin_editor(seeded, browser_page):
+    page = browser_page
+    login(page, "editor@example.com", DEMO_PASSWORD)
+    page.goto(f"/admin/articles/article/{seeded['article'].pk}/change/")
+    words = page.locator("[data-word-count]")
+    before = int(words.inner_text())
+    assert before > 500
+    body = page.locator("textarea.article-body-input")
+    body.fill("Short words. We sit. We walk.")
+    assert words.inner_text() == "6"
+    assert page.locator("[data-flesch-band]").inner_text() == "easy to read"
+    body.fill(seeded["article"].body)
+    page.locator("#id_title").scroll_into_view_if_needed()
+    screenshot(page, "admin-article-editor")

@@ -1,0 +1,55 @@
+from django.http import Http404, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.views.decorators.http import require_GET
+
+from articles import selectors
+from articles.seo import article_jsonld, breadcrumbs_jsonld
+
+
+def _int(value: str, default: int = 1) -> int:
+    try:
+        return max(int(value), 1)
+    except (TypeError, ValueError):
+        return default
+
+
+@require_GET
+def article_list(request):
+    params = {
+        "condition": request.GET.get("condition", "")[:100],
+        "tag": request.GET.get("tag", "")[:60],
+        "query": request.GET.get("q", "").strip()[:200],
+    }
+    page = selectors.published_page(**params, page=_int(request.GET.get("page")))
+    context = {**page, **params, **selectors.filters(), "canonical": selectors.canonical_url(reverse("articles:list"))}
+    return render(request, "articles/article_list.html", context)
+
+
+@require_GET
+def article_detail(request, slug):
+    article = selectors.published_article(slug)
+    if article is None:
+        raise Http404("No such article.")
+    return render(request, "articles/article_detail.html", detail_context(article))
+
+
+def detail_context(article, preview: bool = False) -> dict:
+    canonical = selectors.canonical_url(article.get_absolute_url())
+    return {
+        "article": article,
+        "canonical": canonical,
+        "preview": preview,
+        "og_image": selectors.canonical_url(article.hero_image.url) if article.hero_image else "",
+        "jsonld": [article_jsonld(article, canonical), breadcrumbs_jsonld(article, canonical)],
+    }
+
+
+@require_GET
+def robots_txt(request):
+    lines = [
+        "User-agent: *",
+        "Disallow: /accounts/",
+        f"Sitemap: {selectors.canonical_url(reverse('articles:sitemap'))}",
+    ]
+    return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")
