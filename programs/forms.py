@@ -96,8 +96,8 @@ class AssignTemplateForm(forms.Form):
 
     def __init__(self, *args, patients, admin_site, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["patient"].queryset = patients
-        self.fields["patient"].widget = AutocompleteSelect(Program._meta.get_field("patient"), admin_site)
+        widget = AutocompleteSelect(Program._meta.get_field("patient"), admin_site)
+        self.fields["patient"] = forms.ModelChoiceField(queryset=patients, widget=widget)
         self.fields["goals"].help_text = "Leave empty to use the template's goals."
 
 

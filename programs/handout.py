@@ -1,11 +1,15 @@
 """The printable handout: one HTML template, shown as a print view and rendered to PDF by WeasyPrint."""
 
+import logging
 from pathlib import Path
 
 from django.conf import settings
 from django.template.loader import render_to_string
 
 from programs.models import ExerciseImage, Program, ProgramItem
+
+# WeasyPrint reports every layout step at INFO; only its warnings are worth a log line.
+logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
 
 
 def handout_context(program: Program, *, for_pdf: bool = False) -> dict:
