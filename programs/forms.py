@@ -1,6 +1,7 @@
 from django import forms
 from django.contrib.admin.widgets import AdminDateWidget, AutocompleteSelect
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.forms.models import ModelChoiceIterator
 
 from programs import services
@@ -15,7 +16,7 @@ class ExerciseImageForm(forms.ModelForm):
 
     def clean_image(self):
         image = self.cleaned_data.get("image")
-        if image and not getattr(image, "_committed", True):
+        if isinstance(image, UploadedFile):
             return reencode_image(image)  # a new upload: keep only its pixels
         return image
 
