@@ -1,6 +1,7 @@
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models
 from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -51,6 +52,7 @@ class ExerciseAdmin(admin.ModelAdmin):
     search_fields = ["name", "summary"]
     prepopulated_fields = {"slug": ["name"]}
     inlines = [ExerciseImageInline]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     fieldsets = [
         (None, {"fields": ["name", "slug", "body_region", "kind", "difficulty", "summary", "equipment"]}),
         ("How to do it", {"fields": ["instructions", "what_to_feel", "cautions"]}),
@@ -122,6 +124,10 @@ class ProgramItemInline(admin.TabularInline):
 
     def get_queryset(self, request):
         return super().get_queryset(request).current().select_related("exercise")
+
+    def has_delete_permission(self, request, obj=None):
+        # "Delete" here only takes the exercise out of the program (see remove_program_item): a change.
+        return self.has_change_permission(request, obj)
 
     def get_formset(self, request, obj=None, **kwargs):
         self._program = obj
