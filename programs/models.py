@@ -294,9 +294,6 @@ class Program(models.Model):
     def __str__(self) -> str:
         return self.title
 
-    def get_absolute_url(self) -> str:
-        return reverse("programs:handout_print", kwargs={"pk": self.pk})
-
     @property
     def clinic(self):
         return self.patient.clinic

@@ -7,18 +7,27 @@
     return Array.from(tbody.querySelectorAll("tr.form-row:not(.empty-form) input[name$='-order']"));
   }
 
+  // A row counts once it holds a saved object or the user typed into it; untouched extra rows stay blank
+  // so that Django still treats them as empty.
+  function isFilled(row, orderInput) {
+    if (row.classList.contains("has_original")) return true;
+    return Array.from(row.querySelectorAll("input:not([type=hidden]):not([type=checkbox]), select, textarea")).some(function (el) {
+      if (el === orderInput) return false;
+      if (el.tagName === "SELECT") {
+        return Array.from(el.options).some(function (option) { return option.selected !== option.defaultSelected; });
+      }
+      return el.value !== el.defaultValue;
+    });
+  }
+
   function renumber(tbody) {
-    orderInputs(tbody).forEach(function (input, index) {
-      var row = input.closest("tr");
-      var hasContent = row.classList.contains("has_original") || Array.from(row.querySelectorAll("select, input[type=text], input[type=number]")).some(function (el) {
-        return el !== input && el.value && el.defaultValue !== el.value;
-      });
-      if (hasContent || input.value !== "") {
-        var value = String(index + 1);
-        if (input.value !== value) {
-          input.value = value;
-          input.dispatchEvent(new Event("change", { bubbles: true }));
-        }
+    var position = 0;
+    orderInputs(tbody).forEach(function (input) {
+      if (!isFilled(input.closest("tr"), input)) return;
+      position += 1;
+      if (input.value !== String(position)) {
+        input.value = String(position);
+        input.dispatchEvent(new Event("change", { bubbles: true }));
       }
     });
   }
