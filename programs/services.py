@@ -204,12 +204,12 @@ def update_program_item(*, item: ProgramItem, actor, **changes) -> ProgramItem:
     if not changed:
         return item
     item.save()
-    dosage_changed = set(changed) & set(Dosage.DOSAGE_FIELDS)
-    summary = (
-        f"Changed {item.exercise.name}: {item.dosage_in_words}"
-        if dosage_changed
-        else f"Changed {item.exercise.name} ({', '.join(changed)})"
-    )
+    if set(changed) & set(Dosage.DOSAGE_FIELDS):
+        summary = f"Changed {item.exercise.name}: {item.dosage_in_words}"
+    elif set(changed) == {"order"}:
+        summary = f"Moved {item.exercise.name} to position {item.order}"
+    else:
+        summary = f"Changed {item.exercise.name} ({', '.join(changed)})"
     _record(
         program=item.program,
         actor=actor,

@@ -1,6 +1,7 @@
 """One walk through the admin as the demo physio: assign a template, reorder by dragging, change a dosage."""
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 from django.core.management import call_command
 
 from portal.demo import DEMO_PASSWORD
@@ -65,3 +66,11 @@ def test_physio_assigns_a_template_reorders_and_changes_a_dosage(demo, browser_p
     assert page.get_by_role("heading", name="Exercises", level=1).is_visible()
     assert page.get_by_role("link", name="Knee to chest").is_visible()
     screenshot(page, "exercises")
+
+    # The public pages stay usable on a phone and pass axe's checks.
+    page.set_viewport_size({"width": 320, "height": 800})
+    for url in ("/exercises/", "/exercises/knee-to-chest/"):
+        page.goto(url)
+        assert page.evaluate("document.documentElement.scrollWidth") <= 320, url
+        results = Axe().run(page)
+        assert results.violations_count == 0, results.generate_report()

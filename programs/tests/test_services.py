@@ -202,3 +202,9 @@ def test_template_with_many_phases_is_copied_in_order(patient, physio):
     program = services.assign_program(patient=patient, physio=physio, template=template, start_date=START)
     ends = [p.end_date for p in program.phases.order_by("order")]
     assert ends == [START + datetime.timedelta(days=6 + 7 * n) for n in range(3)]
+
+
+def test_reordering_is_recorded_as_a_move(program, physio):
+    item = program.items.first()
+    services.update_program_item(item=item, actor=physio, order=7)
+    assert program.changes.get(action="item_updated").summary == f"Moved {item.exercise.name} to position 7"
