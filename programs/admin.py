@@ -81,10 +81,34 @@ class ProgramTemplateAdmin(admin.ModelAdmin):
         return super().media + SORTABLE_MEDIA
 
 
-class TemplateItemInline(admin.TabularInline):
+class KnownExercisesInline(admin.TabularInline):
+    """An inline whose exercise autocomplete labels every row from one query."""
+
+    def exercise_rows(self, obj):
+        return obj.items.all()
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        widget = formset.form.base_fields["exercise"].widget
+        inner = getattr(widget, "widget", widget)
+        if obj is not None:
+            rows = self.exercise_rows(obj).order_by().values_list("exercise_id", "exercise__name").distinct()
+            inner.known_labels = {str(pk): name for pk, name in rows}
+        return formset
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "exercise":
+            kwargs["widget"] = KnownLabelsAutocomplete(db_field, self.admin_site)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class TemplateItemInline(KnownExercisesInline):
     model = TemplateItem
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("exercise", "phase")
+
     extra = 1
-    autocomplete_fields = ["exercise"]
     classes = ["sortable-inline"]
     fields = ["order", "exercise", *Dosage.DOSAGE_FIELDS, "note"]
 
@@ -114,7 +138,7 @@ class ProgramPhaseInline(admin.TabularInline):
     formfield_overrides = {ProgramPhase._meta.get_field("note").__class__: {"widget": forms.TextInput}}
 
 
-class ProgramItemInline(admin.TabularInline):
+class ProgramItemInline(KnownExercisesInline):
     model = ProgramItem
     extra = 1
     classes = ["sortable-inline"]
@@ -129,25 +153,18 @@ class ProgramItemInline(admin.TabularInline):
         # "Delete" here only takes the exercise out of the program (see remove_program_item): a change.
         return self.has_change_permission(request, obj)
 
+    def exercise_rows(self, obj):
+        return obj.items.current()
+
     def get_formset(self, request, obj=None, **kwargs):
         self._program = obj
-        formset = super().get_formset(request, obj, **kwargs)
-        widget = formset.form.base_fields["exercise"].widget
-        inner = getattr(widget, "widget", widget)
-        if obj is not None:
-            inner.known_labels = {
-                str(pk): name
-                for pk, name in obj.items.current().values_list("exercise_id", "exercise__name").distinct()
-            }
-        return formset
+        return super().get_formset(request, obj, **kwargs)
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         program = getattr(self, "_program", None)
         if db_field.name == "phase":
             queryset = program.phases.order_by("order", "pk") if program else ProgramPhase.objects.none()
             return ListedModelChoiceField(queryset, required=True)
-        if db_field.name == "exercise":
-            kwargs["widget"] = KnownLabelsAutocomplete(db_field, self.admin_site)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 

@@ -444,3 +444,39 @@ def test_template_admin_is_shared_and_editable(client, physio):
     template = ProgramTemplateFactory()
     client.force_login(physio)
     assert client.get(f"/admin/programs/programtemplate/{template.pk}/change/").status_code == 200
+
+
+def test_adding_a_phase_in_the_editor_is_recorded(client, physio, program):
+    client.force_login(physio)
+    url = f"{PROGRAMS}{program.pk}/change/"
+    data = form_data(client.get(url))
+    total = int(data["phases-TOTAL_FORMS"])
+    data.update(
+        {
+            "phases-TOTAL_FORMS": total + 1,
+            f"phases-{total}-order": 3,
+            f"phases-{total}-title": "Weeks 5–8: keep going",
+            f"phases-{total}-start_date": "2026-02-02",
+            f"phases-{total}-end_date": "2026-03-01",
+        }
+    )
+    response = client.post(url, data)
+    assert response.status_code == 302
+    assert program.phases.filter(title="Weeks 5–8: keep going").exists()
+    assert program.changes.filter(action=ProgramChange.Action.PHASE_ADDED, actor=physio).exists()
+
+
+def test_template_phase_editor_query_count_does_not_grow_per_exercise_row(
+    client, physio, django_assert_max_num_queries
+):
+    from programs.tests.factories import TemplateItemFactory
+
+    phase = TemplatePhaseFactory()
+    TemplateItemFactory.create_batch(3, phase=phase)
+    client.force_login(physio)
+    url = f"/admin/programs/templatephase/{phase.pk}/change/"
+    small = _count_queries(client, url, django_assert_max_num_queries)
+    last = TemplateItemFactory.create_batch(27, phase=phase)[-1]
+    with django_assert_max_num_queries(small):
+        response = client.get(url)
+    assert f">{last.exercise.name}</option>" in response.content.decode()

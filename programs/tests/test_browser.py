@@ -23,7 +23,7 @@ def _item_orders(page) -> list[str]:
     )
 
 
-def test_physio_assigns_a_template_reorders_and_changes_a_dosage(demo, browser_page):
+def test_physio_assigns_a_template_reorders_and_changes_a_dosage(demo, browser_page, live_server):
     page = browser_page
     login(page, "physio@example.com", DEMO_PASSWORD)
 
@@ -74,3 +74,18 @@ def test_physio_assigns_a_template_reorders_and_changes_a_dosage(demo, browser_p
         assert page.evaluate("document.documentElement.scrollWidth") <= 320, url
         results = Axe().run(page)
         assert results.violations_count == 0, results.generate_report()
+
+    # The demo patient's printable handout, in their own browser session.
+    own = Program.objects.get(patient__user__email="patient@example.com")
+    context = page.context.browser.new_context(base_url=live_server.url, viewport={"width": 320, "height": 800})
+    try:
+        patient_page = context.new_page()
+        login(patient_page, "patient@example.com", DEMO_PASSWORD)
+        patient_page.goto(f"/my/programs/{own.pk}/handout/")
+        assert patient_page.get_by_role("heading", name=own.title, level=1).is_visible()
+        assert patient_page.get_by_role("link", name="Download as PDF").is_visible()
+        assert patient_page.evaluate("document.documentElement.scrollWidth") <= 320
+        results = Axe().run(patient_page)
+        assert results.violations_count == 0, results.generate_report()
+    finally:
+        context.close()
