@@ -1,6 +1,12 @@
+from django.utils import timezone
+
 from patients.models import Patient
 from patients.services import create_patient
 from portal.demo import DEMO_PASSWORD
+from programs.models import Program
+from programs.services import assign_program
+
+DEMO_PROGRAM_TEMPLATE = "lbp-both-legs-gentle-start"
 
 PATIENTS = [
     ("patient", "patient@example.com", "Sam", "Taylor", "physio"),
@@ -19,3 +25,12 @@ def seed(demo: dict) -> None:
             patient.user.save(update_fields=["password"])
         demo[key] = patient
         demo["logins"].append(email)
+
+    patient = demo["patient"]
+    if not Program.objects.filter(patient=patient).exists():
+        assign_program(
+            patient=patient,
+            physio=demo["physio"],
+            template=demo["templates"][DEMO_PROGRAM_TEMPLATE],
+            start_date=timezone.localdate(),
+        )

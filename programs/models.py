@@ -1,7 +1,14 @@
-from django.core.validators import MaxValueValidator, MinValueValidator
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import FileExtensionValidator, MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Max, Q, Value
 from django.urls import reverse
+from django.utils import timezone
+
+from programs.images import validate_image_upload
 
 
 class Side(models.TextChoices):
@@ -20,7 +27,26 @@ DOSAGE_LIMITS = {
     "rest_seconds": (0, 900),
     "times_per_day": (1, 10),
     "days_per_week": (1, 7),
+    "duration_minutes": (0, 180),
 }
+
+# Video links must point to a host we trust to embed; anything else is refused.
+ALLOWED_VIDEO_HOSTS = ("youtube.com", "www.youtube.com", "youtu.be", "vimeo.com", "player.vimeo.com")
+MAX_VIDEO_BYTES = 50 * 1024 * 1024
+
+
+def validate_video_url(value: str) -> None:
+    if not value:
+        return
+    parts = urlsplit(value)
+    if parts.scheme != "https" or (parts.hostname or "").lower() not in ALLOWED_VIDEO_HOSTS:
+        hosts = ", ".join(ALLOWED_VIDEO_HOSTS)
+        raise ValidationError(f"Video links must be https links to one of: {hosts}.")
+
+
+def validate_video_size(file) -> None:
+    if file and file.size > MAX_VIDEO_BYTES:
+        raise ValidationError(f"A video may be at most {MAX_VIDEO_BYTES // (1024 * 1024)} MB.")
 
 
 def _bounded(name: str, **kwargs):
@@ -50,12 +76,31 @@ class Dosage(models.Model):
     rest_seconds = _bounded("rest_seconds", default=0)
     times_per_day = _bounded("times_per_day", default=1)
     days_per_week = _bounded("days_per_week", default=7)
+    duration_minutes = _bounded("duration_minutes", default=0)
     side = models.CharField(max_length=12, choices=Side.choices, default=Side.BOTH)
 
-    DOSAGE_FIELDS = ["sets", "reps", "hold_seconds", "rest_seconds", "times_per_day", "days_per_week", "side"]
+    DOSAGE_FIELDS = [
+        "sets",
+        "reps",
+        "hold_seconds",
+        "rest_seconds",
+        "times_per_day",
+        "days_per_week",
+        "duration_minutes",
+        "side",
+    ]
 
     class Meta:
         abstract = True
+
+    def dosage_dict(self) -> dict:
+        return {name: getattr(self, name) for name in self.DOSAGE_FIELDS}
+
+    @property
+    def dosage_in_words(self) -> str:
+        from programs.dosage import dosage_in_words
+
+        return dosage_in_words(self.dosage_dict())
 
 
 class Exercise(Dosage):
@@ -89,7 +134,17 @@ class Exercise(Dosage):
     cautions = models.TextField(blank=True, help_text="What should make the patient stop.")
     equipment = models.CharField(max_length=200, blank=True)
     difficulty = models.PositiveSmallIntegerField(choices=Difficulty.choices, default=Difficulty.GENTLE)
-    video_url = models.URLField(blank=True, help_text="A link to an allow-listed video host.")
+    video_url = models.URLField(
+        blank=True,
+        validators=[validate_video_url],
+        help_text="An https link to YouTube or Vimeo.",
+    )
+    video_file = models.FileField(
+        upload_to="exercises/videos/",
+        blank=True,
+        validators=[FileExtensionValidator(["mp4", "webm"]), validate_video_size],
+        help_text="An MP4 or WebM file, 50 MB at most.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -107,3 +162,231 @@ class Exercise(Dosage):
     @property
     def steps(self) -> list[str]:
         return [line.strip() for line in self.instructions.splitlines() if line.strip()]
+
+
+class ExerciseImage(models.Model):
+    exercise = models.ForeignKey(Exercise, on_delete=models.CASCADE, related_name="images")
+    image = models.ImageField(upload_to="exercises/images/", validators=[validate_image_upload])
+    alt_text = models.CharField(
+        max_length=250, help_text="Describe what the picture shows, for people who cannot see it."
+    )
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["order", "pk"]
+        constraints = [models.CheckConstraint(condition=~Q(alt_text=""), name="exerciseimage_alt_text_required")]
+
+    def __str__(self) -> str:
+        return self.alt_text
+
+
+# --- Templates (protocols) ------------------------------------------------------------------
+
+
+class ProgramTemplate(models.Model):
+    name = models.CharField(max_length=150, unique=True)
+    slug = models.SlugField(max_length=150, unique=True)
+    condition = models.CharField(max_length=200, blank=True, help_text="What the protocol is for.")
+    description = models.TextField(blank=True)
+    default_goals = models.TextField(blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TemplatePhase(models.Model):
+    template = models.ForeignKey(ProgramTemplate, on_delete=models.CASCADE, related_name="phases")
+    order = models.PositiveSmallIntegerField(default=0)
+    title = models.CharField(max_length=120)
+    duration_weeks = models.PositiveSmallIntegerField(validators=[MinValueValidator(1), MaxValueValidator(52)])
+    note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["template", "order", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(duration_weeks__gte=1, duration_weeks__lte=52), name="templatephase_weeks_range"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class TemplateItem(Dosage):
+    phase = models.ForeignKey(TemplatePhase, on_delete=models.CASCADE, related_name="items")
+    # PROTECT: a protocol must never silently lose an exercise.
+    exercise = models.ForeignKey(Exercise, on_delete=models.PROTECT, related_name="template_items")
+    order = models.PositiveSmallIntegerField(default=0)
+    note = models.CharField(max_length=250, blank=True)
+
+    class Meta:
+        ordering = ["phase", "order", "pk"]
+        constraints = dosage_constraints("templateitem")
+
+    def __str__(self) -> str:
+        return f"{self.exercise} ({self.phase})"
+
+
+# --- Programs assigned to patients ------------------------------------------------------------
+
+
+class ProgramQuerySet(models.QuerySet):
+    def for_patient(self, user):
+        """The programs a logged-in patient may see: their own."""
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(patient__user=user)
+
+    def with_activity(self):
+        """Annotate `sessions_last_7_days` and `last_activity` in the same query, for lists.
+
+        Sessions are logged by the patients app; until its log exists, activity is the last
+        recorded change and the session count is zero. Extend here, never per row.
+        """
+        return self.annotate(
+            sessions_last_7_days=Value(0, output_field=models.IntegerField()),
+            last_activity=Max("changes__at"),
+        )
+
+
+class Program(models.Model):
+    class Status(models.TextChoices):
+        ACTIVE = "active", "Active"
+        PAUSED = "paused", "Paused"
+        COMPLETED = "completed", "Completed"
+
+    patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="programs")
+    physio = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="programs_prescribed",
+        limit_choices_to={"is_staff": True},
+        verbose_name="physiotherapist",
+    )
+    template = models.ForeignKey(
+        ProgramTemplate, null=True, blank=True, on_delete=models.SET_NULL, related_name="programs"
+    )
+    title = models.CharField(max_length=150)
+    goals = models.TextField(blank=True)
+    start_date = models.DateField()
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.ACTIVE)
+    current_phase = models.ForeignKey(
+        "ProgramPhase", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ProgramQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["patient"], condition=Q(status="active"), name="program_one_active_per_patient"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def clinic(self):
+        return self.patient.clinic
+
+
+class ProgramPhase(models.Model):
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="phases")
+    order = models.PositiveSmallIntegerField(default=0)
+    title = models.CharField(max_length=120)
+    start_date = models.DateField()
+    end_date = models.DateField()
+    note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["program", "order", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(end_date__gte=F("start_date")), name="programphase_end_after_start"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def clean(self):
+        if self.start_date and self.end_date and self.end_date < self.start_date:
+            raise ValidationError({"end_date": "A phase cannot end before it starts."})
+
+
+class ProgramItemQuerySet(models.QuerySet):
+    def current(self):
+        return self.filter(removed_at__isnull=True)
+
+
+class ProgramItem(Dosage):
+    """One exercise prescribed in a program phase, with its own dosage.
+
+    Items are never deleted once prescribed: removing one stamps `removed_at`, so a session log
+    that points at it still finds it. Logs copy `prescribed_dosage()` when they are recorded.
+    """
+
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="items")
+    phase = models.ForeignKey(ProgramPhase, on_delete=models.PROTECT, related_name="items")
+    exercise = models.ForeignKey(Exercise, on_delete=models.PROTECT, related_name="program_items")
+    order = models.PositiveSmallIntegerField(default=0)
+    note = models.CharField(max_length=250, blank=True)
+    removed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ProgramItemQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["phase__order", "order", "pk"]
+        constraints = dosage_constraints("programitem")
+
+    def __str__(self) -> str:
+        return str(self.exercise)
+
+    def clean(self):
+        if self.phase_id and self.program_id and self.phase.program_id != self.program_id:
+            raise ValidationError({"phase": "Choose a phase of this program."})
+
+    def prescribed_dosage(self) -> dict:
+        """The dosage as prescribed right now, for a session log to keep as it was."""
+        return self.dosage_dict()
+
+
+class ProgramChange(models.Model):
+    """Who changed what in a program, and when; before/after hold the changed values."""
+
+    class Action(models.TextChoices):
+        ASSIGNED = "assigned", "Assigned"
+        UPDATED = "updated", "Program updated"
+        ITEM_ADDED = "item_added", "Exercise added"
+        ITEM_UPDATED = "item_updated", "Exercise changed"
+        ITEM_REMOVED = "item_removed", "Exercise removed"
+        PHASE_ADDED = "phase_added", "Phase added"
+        PHASE_UPDATED = "phase_updated", "Phase changed"
+        PHASE_ADVANCED = "phase_advanced", "Phase advanced"
+        PAUSED = "paused", "Paused"
+        RESUMED = "resumed", "Resumed"
+        COMPLETED = "completed", "Completed"
+        DUPLICATED = "duplicated", "Duplicated"
+
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="changes")
+    item = models.ForeignKey(ProgramItem, null=True, blank=True, on_delete=models.SET_NULL, related_name="changes")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    action = models.CharField(max_length=20, choices=Action.choices)
+    summary = models.CharField(max_length=300)
+    before = models.JSONField(default=dict, blank=True)
+    after = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        indexes = [models.Index(fields=["program", "-at"])]
+
+    def __str__(self) -> str:
+        return self.summary

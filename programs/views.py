@@ -1,8 +1,48 @@
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 
-from programs.models import Exercise
+from programs.forms import ExerciseFilterForm
+from programs.handout import handout_context, render_handout_pdf
+from programs.models import Exercise, Program
+
+EXERCISES_PER_PAGE = 12
+
+
+def exercise_list(request):
+    form = ExerciseFilterForm(request.GET or None)
+    exercises = Exercise.objects.prefetch_related("images").order_by("name")
+    if form.is_valid():
+        for name in ("body_region", "kind"):
+            if form.cleaned_data[name]:
+                exercises = exercises.filter(**{name: form.cleaned_data[name]})
+    page = Paginator(exercises, EXERCISES_PER_PAGE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {"form": form, "page": page, "query": query.urlencode(), "filtered": bool(form.is_bound)}
+    return render(request, "programs/exercise_list.html", context)
 
 
 def exercise_detail(request, slug):
-    exercise = get_object_or_404(Exercise, slug=slug)
+    exercise = get_object_or_404(Exercise.objects.prefetch_related("images"), slug=slug)
     return render(request, "programs/exercise_detail.html", {"exercise": exercise})
+
+
+def _patient_program(request, pk) -> Program:
+    programs = Program.objects.for_patient(request.user).select_related("patient__clinic", "patient__user")
+    return get_object_or_404(programs, pk=pk)
+
+
+@login_required
+def handout_print(request, pk):
+    program = _patient_program(request, pk)
+    return render(request, "programs/handout_print.html", handout_context(program))
+
+
+@login_required
+def handout_pdf(request, pk):
+    program = _patient_program(request, pk)
+    response = HttpResponse(render_handout_pdf(program, request=request), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="my-exercise-program-{program.pk}.pdf"'
+    return response

@@ -1,0 +1,447 @@
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models
+from django.http import HttpResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+
+from portal.scoping import ClinicScopedAdmin
+from programs import services
+from programs.forms import (
+    AssignTemplateForm,
+    ExerciseImageForm,
+    KnownLabelsAutocomplete,
+    ListedModelChoiceField,
+    ProgramAddForm,
+    ProgramChangeForm,
+)
+from programs.handout import render_handout_pdf
+from programs.models import (
+    Dosage,
+    Exercise,
+    ExerciseImage,
+    Program,
+    ProgramChange,
+    ProgramItem,
+    ProgramPhase,
+    ProgramTemplate,
+    TemplateItem,
+    TemplatePhase,
+)
+
+SORTABLE_MEDIA = forms.Media(js=["programs/admin-sortable.js"], css={"all": ["programs/admin-sortable.css"]})
+
+
+# --- Library (shared by every clinic) ------------------------------------------------------------
+
+
+class ExerciseImageInline(admin.TabularInline):
+    model = ExerciseImage
+    form = ExerciseImageForm
+    extra = 1
+    classes = ["sortable-inline"]
+
+
+@admin.register(Exercise)
+class ExerciseAdmin(admin.ModelAdmin):
+    list_display = ["name", "body_region", "kind", "difficulty", "updated_at"]
+    list_filter = ["body_region", "kind", "difficulty"]
+    search_fields = ["name", "summary"]
+    prepopulated_fields = {"slug": ["name"]}
+    inlines = [ExerciseImageInline]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+    fieldsets = [
+        (None, {"fields": ["name", "slug", "body_region", "kind", "difficulty", "summary", "equipment"]}),
+        ("How to do it", {"fields": ["instructions", "what_to_feel", "cautions"]}),
+        ("Video", {"fields": ["video_url", "video_file"]}),
+        ("Default dosage", {"fields": Dosage.DOSAGE_FIELDS}),
+    ]
+
+
+class TemplatePhaseInline(admin.TabularInline):
+    model = TemplatePhase
+    extra = 1
+    show_change_link = True
+    classes = ["sortable-inline"]
+    fields = ["order", "title", "duration_weeks", "note"]
+
+
+@admin.register(ProgramTemplate)
+class ProgramTemplateAdmin(admin.ModelAdmin):
+    list_display = ["name", "condition", "updated_at"]
+    search_fields = ["name", "condition"]
+    prepopulated_fields = {"slug": ["name"]}
+    inlines = [TemplatePhaseInline]
+
+    @property
+    def media(self):
+        return super().media + SORTABLE_MEDIA
+
+
+class KnownExercisesInline(admin.TabularInline):
+    """An inline whose exercise autocomplete labels every row from one query."""
+
+    def exercise_rows(self, obj):
+        return obj.items.all()
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        widget = formset.form.base_fields["exercise"].widget
+        inner = getattr(widget, "widget", widget)
+        if obj is not None:
+            rows = self.exercise_rows(obj).order_by().values_list("exercise_id", "exercise__name").distinct()
+            inner.known_labels = {str(pk): name for pk, name in rows}
+        return formset
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "exercise":
+            kwargs["widget"] = KnownLabelsAutocomplete(db_field, self.admin_site)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class TemplateItemInline(KnownExercisesInline):
+    model = TemplateItem
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("exercise", "phase")
+
+    extra = 1
+    classes = ["sortable-inline"]
+    fields = ["order", "exercise", *Dosage.DOSAGE_FIELDS, "note"]
+
+
+@admin.register(TemplatePhase)
+class TemplatePhaseAdmin(admin.ModelAdmin):
+    list_display = ["title", "template", "order", "duration_weeks"]
+    list_select_related = ["template"]
+    search_fields = ["title", "template__name"]
+    autocomplete_fields = ["template"]
+    inlines = [TemplateItemInline]
+
+    @property
+    def media(self):
+        return super().media + SORTABLE_MEDIA
+
+
+# --- Programs (scoped to the physio's clinic) ----------------------------------------------------
+
+
+class ProgramPhaseInline(admin.TabularInline):
+    model = ProgramPhase
+    extra = 0
+    can_delete = False  # items point at phases; a phase is corrected, not deleted
+    classes = ["sortable-inline"]
+    fields = ["order", "title", "start_date", "end_date", "note"]
+    formfield_overrides = {ProgramPhase._meta.get_field("note").__class__: {"widget": forms.TextInput}}
+
+
+class ProgramItemInline(KnownExercisesInline):
+    model = ProgramItem
+    extra = 1
+    classes = ["sortable-inline"]
+    fields = ["order", "phase", "exercise", *Dosage.DOSAGE_FIELDS, "note"]
+    verbose_name = "exercise"
+    verbose_name_plural = "exercises (drag rows to reorder)"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).current().select_related("exercise")
+
+    def has_delete_permission(self, request, obj=None):
+        # "Delete" here only takes the exercise out of the program (see remove_program_item): a change.
+        return self.has_change_permission(request, obj)
+
+    def exercise_rows(self, obj):
+        return obj.items.current()
+
+    def get_formset(self, request, obj=None, **kwargs):
+        self._program = obj
+        return super().get_formset(request, obj, **kwargs)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        program = getattr(self, "_program", None)
+        if db_field.name == "phase":
+            queryset = program.phases.order_by("order", "pk") if program else ProgramPhase.objects.none()
+            return ListedModelChoiceField(queryset, required=True)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class ProgramChangeInline(admin.TabularInline):
+    model = ProgramChange
+    fk_name = "program"
+    extra = 0
+    max_num = 0
+    can_delete = False
+    verbose_name_plural = "history of changes"
+    fields = ["at", "actor", "summary", "before", "after"]
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("actor")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Program)
+class ProgramAdmin(ClinicScopedAdmin):
+    clinic_lookup = "patient__clinic"
+    list_display = [
+        "patient",
+        "physio",
+        "title",
+        "current_phase",
+        "status",
+        "sessions_last_7_days",
+        "last_activity",
+    ]
+    list_filter = ["status"]
+    list_select_related = ["patient__user", "physio", "current_phase"]
+    search_fields = ["patient__user__email", "patient__user__first_name", "patient__user__last_name", "title"]
+    autocomplete_fields = ["patient", "template"]
+    actions = ["advance_phase", "pause", "resume", "complete", "duplicate"]
+    change_form_template = "admin/programs/program/change_form.html"
+    change_list_template = "admin/programs/program/change_list.html"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).with_activity()
+
+    @admin.display(description="sessions (7 days)", ordering="sessions_last_7_days")
+    def sessions_last_7_days(self, obj):
+        return obj.sessions_last_7_days
+
+    @admin.display(description="last activity", ordering="last_activity")
+    def last_activity(self, obj):
+        return obj.last_activity
+
+    # -- forms ---------------------------------------------------------------------------------
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        kwargs["form"] = ProgramChangeForm if obj else ProgramAddForm
+        form = super().get_form(request, obj, change=change, **kwargs)
+        if obj is None:
+            return _bind_user(form, request.user)
+        return form
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return ["patient", "physio", "template", "start_date", "title", "goals"]
+        return ["patient", "physio", "template", "status", "current_phase", "title", "goals", "start_date"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["patient", "physio", "template", "status", "current_phase"] if obj else []
+
+    def get_inlines(self, request, obj):
+        return [ProgramPhaseInline, ProgramItemInline, ProgramChangeInline] if obj else []
+
+    def get_changeform_initial_data(self, request):
+        return {
+            "physio": request.user.pk,
+            "start_date": timezone.localdate(),
+            **super().get_changeform_initial_data(request),
+        }
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "physio" and not request.user.is_superuser:
+            from django.contrib.auth import get_user_model
+
+            kwargs["queryset"] = get_user_model().objects.filter(is_staff=True, clinic_id=request.user.clinic_id)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    @property
+    def media(self):
+        return super().media + SORTABLE_MEDIA
+
+    # -- saving through the services -------------------------------------------------------------
+
+    def save_form(self, request, form, change):
+        return form.save(commit=False)
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        if change:
+            services.update_program(
+                program=obj, actor=request.user, title=data["title"], goals=data["goals"], start_date=data["start_date"]
+            )
+            return
+        created = services.assign_program(
+            patient=data["patient"],
+            physio=data["physio"],
+            template=data.get("template"),
+            start_date=data["start_date"],
+            goals=data.get("goals", ""),
+            title=data.get("title", ""),
+        )
+        obj.pk = created.pk
+        obj.__dict__.update(created.__dict__)
+
+    def save_related(self, request, form, formsets, change):
+        for formset in formsets:
+            self.save_formset(request, form, formset, change=change)
+
+    def save_formset(self, request, form, formset, change):
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+        if formset.model is ProgramPhase:
+            _save_phases(request, form.instance, formset)
+        elif formset.model is ProgramItem:
+            _save_items(request, form.instance, formset)
+
+    # -- actions -------------------------------------------------------------------------------
+
+    def _run(self, request, queryset, service, done: str):
+        count = 0
+        for program in queryset.select_related("patient"):
+            try:
+                service(program=program, actor=request.user)
+                count += 1
+            except ValidationError as error:
+                self.message_user(request, f"{program.patient}: {' '.join(error.messages)}", messages.ERROR)
+        if count:
+            self.message_user(request, f"{done} {count} program{'s' if count != 1 else ''}.", messages.SUCCESS)
+
+    @admin.action(description="Move to the next phase", permissions=["change"])
+    def advance_phase(self, request, queryset):
+        self._run(request, queryset, services.advance_phase, "Moved to the next phase:")
+
+    @admin.action(description="Pause", permissions=["change"])
+    def pause(self, request, queryset):
+        self._run(request, queryset, services.pause_program, "Paused")
+
+    @admin.action(description="Resume", permissions=["change"])
+    def resume(self, request, queryset):
+        self._run(request, queryset, services.resume_program, "Resumed")
+
+    @admin.action(description="Complete", permissions=["change"])
+    def complete(self, request, queryset):
+        self._run(request, queryset, services.complete_program, "Completed")
+
+    @admin.action(description="Duplicate (as a paused copy)", permissions=["add"])
+    def duplicate(self, request, queryset):
+        self._run(request, queryset, services.duplicate_program, "Duplicated")
+
+    # -- extra pages ---------------------------------------------------------------------------
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path("assign/", view(self.assign_view), name="programs_program_assign"),
+            path("<int:pk>/handout.pdf", view(self.handout_view), name="programs_program_handout"),
+            *super().get_urls(),
+        ]
+
+    def assign_view(self, request):
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        patients = _clinic_patients(request.user)
+        form = AssignTemplateForm(request.POST or None, patients=patients, admin_site=self.admin_site)
+        if request.method == "POST" and form.is_valid():
+            try:
+                program = services.assign_program(physio=request.user, **form.cleaned_data)
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                self.message_user(request, f"Assigned “{program.title}” to {program.patient}.", messages.SUCCESS)
+                return redirect(reverse("admin:programs_program_change", args=[program.pk]))
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": "Assign a template to a patient",
+            "form": form,
+            "media": self.media + form.media,
+        }
+        return TemplateResponse(request, "admin/programs/program/assign.html", context)
+
+    def handout_view(self, request, pk):
+        program = self.get_object(request, str(pk))
+        if program is None or not self.has_view_permission(request, program):
+            from django.http import Http404
+
+            raise Http404("No such program.")
+        pdf = render_handout_pdf(program, request=request)
+        response = HttpResponse(pdf, content_type="application/pdf")
+        response["Content-Disposition"] = f'attachment; filename="program-{program.pk}-handout.pdf"'
+        return response
+
+
+def _bind_user(form_class, user):
+    class BoundForm(form_class):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, user=user, **kwargs)
+
+    return BoundForm
+
+
+def _clinic_patients(user):
+    from django.apps import apps
+
+    patients = apps.get_model("patients", "Patient").objects.filter(archived_at__isnull=True)
+    return patients if user.is_superuser else patients.filter(clinic_id=user.clinic_id)
+
+
+def _save_phases(request, program, formset):
+    for phase_form in formset.forms:
+        if not phase_form.has_changed():
+            continue
+        data = {name: phase_form.cleaned_data[name] for name in ["order", "title", "start_date", "end_date", "note"]}
+        if phase_form.instance.pk is None or phase_form.instance._state.adding:
+            formset.new_objects.append(services.add_phase(program=program, actor=request.user, **data))
+        else:
+            phase = ProgramPhase.objects.get(pk=phase_form.instance.pk)
+            formset.changed_objects.append(
+                (services.update_phase(phase=phase, actor=request.user, **data), phase_form.changed_data)
+            )
+
+
+def _save_items(request, program, formset):
+    deleted = set(formset.deleted_forms)
+    for item_form in formset.forms:
+        is_new = item_form.instance._state.adding
+        if item_form in deleted:
+            if not is_new:
+                item = ProgramItem.objects.select_related("exercise", "program").get(pk=item_form.instance.pk)
+                formset.deleted_objects.append(services.remove_program_item(item=item, actor=request.user))
+            continue
+        if not item_form.has_changed():
+            continue
+        data = item_form.cleaned_data
+        values = {name: data[name] for name in [*Dosage.DOSAGE_FIELDS, "note", "order"]}
+        if is_new:
+            item = services.add_program_item(
+                program=program, actor=request.user, exercise=data["exercise"], phase=data["phase"], **values
+            )
+            formset.new_objects.append(item)
+        else:
+            item = ProgramItem.objects.select_related("exercise", "program").get(pk=item_form.instance.pk)
+            if data["exercise"].pk != item.exercise_id:
+                # Another exercise is another prescription: the old one ends, the new one starts.
+                services.remove_program_item(item=item, actor=request.user)
+                services.add_program_item(
+                    program=program, actor=request.user, exercise=data["exercise"], phase=data["phase"], **values
+                )
+                continue
+            item = services.update_program_item(item=item, actor=request.user, phase=data["phase"], **values)
+            formset.changed_objects.append((item, item_form.changed_data))
+
+
+@admin.register(ProgramChange)
+class ProgramChangeAdmin(ClinicScopedAdmin):
+    clinic_lookup = "program__patient__clinic"
+    list_display = ["at", "program", "actor", "action", "summary"]
+    list_filter = ["action"]
+    list_select_related = ["program", "actor"]
+    search_fields = ["summary", "program__title", "program__patient__user__email"]
+    readonly_fields = ["program", "item", "actor", "at", "action", "summary", "before", "after"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,48 @@
+"""The printable handout: one HTML template, shown as a print view and rendered to PDF by WeasyPrint."""
+
+import logging
+from pathlib import Path
+
+from django.conf import settings
+from django.template.loader import render_to_string
+
+from programs.models import ExerciseImage, Program, ProgramItem
+
+# WeasyPrint reports every layout step at INFO; only its warnings are worth a log line.
+logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
+
+
+def handout_context(program: Program, *, for_pdf: bool = False) -> dict:
+    """Phases with their current items and images, in a fixed number of queries."""
+    items = list(
+        ProgramItem.objects.current()
+        .filter(program=program)
+        .select_related("exercise", "phase")
+        .order_by("phase__order", "order", "pk")
+    )
+    images: dict[int, list] = {}
+    for image in ExerciseImage.objects.filter(exercise_id__in={item.exercise_id for item in items}):
+        image.src = Path(image.image.path).as_uri() if for_pdf else image.image.url
+        images.setdefault(image.exercise_id, []).append(image)
+    phases = list(program.phases.order_by("order", "pk"))
+    by_phase = {phase.pk: [] for phase in phases}
+    for item in items:
+        item.pictures = images.get(item.exercise_id, [])
+        by_phase[item.phase_id].append(item)
+    for phase in phases:
+        phase.current_items = by_phase[phase.pk]
+    return {
+        "program": program,
+        "patient": program.patient,
+        "clinic": program.patient.clinic,
+        "phases": [phase for phase in phases if phase.current_items],
+        "site_name": settings.SITE_NAME,
+    }
+
+
+def render_handout_pdf(program: Program, *, request=None) -> bytes:
+    from weasyprint import HTML
+
+    html = render_to_string("programs/handout_pdf.html", handout_context(program, for_pdf=True), request=request)
+    base_url = Path(settings.BASE_DIR).as_uri() + "/"
+    return HTML(string=html, base_url=base_url).write_pdf()
