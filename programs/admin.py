@@ -208,6 +208,9 @@ class ProgramAdmin(ClinicScopedAdmin):
     change_form_template = "admin/programs/program/change_form.html"
     change_list_template = "admin/programs/program/change_list.html"
 
+    def has_delete_permission(self, request, obj=None):
+        return False  # a prescribed program is clinical history: complete or pause it instead
+
     def get_queryset(self, request):
         return super().get_queryset(request).with_activity()
 

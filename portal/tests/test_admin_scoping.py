@@ -105,3 +105,12 @@ def test_patients_are_archived_not_deleted(client, physio, patient):
     patient.user.refresh_from_db()
     assert patient.archived_at is not None and not patient.user.is_active
     assert client.get(f"/admin/patients/patient/{patient.pk}/delete/").status_code == 403
+
+
+def test_patient_autocomplete_offers_only_the_physios_clinic(client, physio2, patient, patient2):
+    client.force_login(physio2)
+    response = client.get(
+        "/admin/autocomplete/", {"app_label": "programs", "model_name": "program", "field_name": "patient", "term": ""}
+    )
+    ids = {int(result["id"]) for result in response.json()["results"]}
+    assert ids == {patient2.pk}

@@ -8,6 +8,7 @@ Outcomes: 200, 403, 404, 405, "login" (redirect to the log-in page), "admin" (re
 log-in page), "302" (any other redirect).
 """
 
+import datetime
 import re
 import uuid
 
@@ -24,6 +25,8 @@ from patients import services as patient_services
 from patients.models import Patient
 from patients.questionnaires import Questionnaire
 from portal.models import AuditEvent
+from programs.services import assign_program
+from programs.tests.factories import make_template
 
 ROLES = ["anon", "patient", "patient_b", "physio", "physio2", "editor", "clinic_admin", "superuser"]
 
@@ -47,7 +50,7 @@ MATRIX: list[tuple[str, str]] = [
     (r"admin:login", "200 200 200 302 302 302 302 302"),
     (r"admin:logout", "302 302 302 405 405 405 405 405"),
     (r"admin:jsi18n", "admin admin admin 200 200 200 200 200"),
-    (r"admin:autocomplete", "admin admin admin 403 403 403 403 403"),
+    (r"admin:autocomplete", "admin admin admin 200 200 403 200 200"),  # patients for a program, scoped
     (r"admin:view_on_site", "admin admin admin 404 404 404 404 404"),
     # Clinical records of clinic 1: physio2 (clinic 2) gets 404, like a record that does not exist
     (r"admin:patients_(patient|alert)_changelist", "admin admin admin 200 200 403 200 200"),
@@ -79,6 +82,22 @@ MATRIX: list[tuple[str, str]] = [
     (r"admin:axes_\w+_add", "admin admin admin 403 403 403 403 403"),  # lockouts are only recorded
     (r"admin:otp_totp_totpdevice_(config|qrcode)", "admin admin admin 403 403 403 403 200"),
     (r"admin:(auth_group|axes_\w+|otp_totp_totpdevice)_redirect", "admin admin admin 302 302 302 302 302"),
+    # Programs: the exercise library is public; a handout belongs to its patient only
+    (r"programs:exercise_(list|detail)", "200 200 200 200 200 200 200 200"),
+    (r"programs:handout_(pdf|print)", "login 200 404 404 404 404 404 404"),
+    (r"admin:programs_(program|programchange)_changelist", "admin admin admin 200 200 403 200 200"),
+    (r"admin:programs_program_(add|assign)", "admin admin admin 200 200 403 200 200"),
+    (r"admin:programs_(program|programchange)_(change|history)", "admin admin admin 200 404 404 200 200"),
+    (r"admin:programs_program_handout", "admin admin admin 200 404 404 200 200"),
+    (r"admin:programs_(program|programchange)_delete", "admin admin admin 403 404 404 403 403"),  # never deleted
+    (r"admin:programs_programchange_add", "admin admin admin 403 403 403 403 403"),
+    (r"admin:programs_exercise_(changelist|add|change|history)", "admin admin admin 200 200 200 200 200"),
+    (
+        r"admin:programs_(programtemplate|templatephase)_(changelist|add|change|history)",
+        "admin admin admin 200 200 403 200 200",
+    ),
+    (r"admin:programs_(exercise|programtemplate|templatephase)_delete", "admin admin admin 403 403 403 403 200"),
+    (r"admin:programs_\w+_redirect", "admin admin admin 302 302 302 302 302"),
     # Articles: public when published; editors write them, clinical staff read them in the admin
     (r"articles:(list|detail|feed|sitemap|robots)", "200 200 200 200 200 200 200 200"),
     (r"admin:articles_(article|condition|tag)_(changelist|change|history)", "admin admin admin 200 200 200 200 200"),
@@ -116,6 +135,8 @@ def world(clinic, clinic2, patient, other_patient, patient2, physio, physio2, ed
     alert = patient_services.raise_alert(patient=patient, kind="pain_high", severity=2, key="k", message="m")
     audit = AuditEvent.objects.create(actor=physio, clinic=clinic, action="view", model="x", path="/")
     article = published_article(reviewer=physio, author=editor, slug="sciatica")
+    template = make_template(phases=1, items_per_phase=1)
+    program = assign_program(patient=patient, physio=physio, template=template, start_date=datetime.date.today())
     objects = {
         "patients_patient": patient,
         "patients_alert": alert,
@@ -125,6 +146,11 @@ def world(clinic, clinic2, patient, other_patient, patient2, physio, physio2, ed
         "portal_auditevent": audit,
         "auth_group": Group.objects.first(),
         "articles_article": article,
+        "programs_program": program,
+        "programs_programchange": program.changes.first(),
+        "programs_programtemplate": template,
+        "programs_templatephase": template.phases.first(),
+        "programs_exercise": template.phases.first().items.first().exercise,
         "articles_condition": Condition.objects.create(name="Sciatica", slug="sciatica"),
         "articles_tag": Tag.objects.create(name="Exercise", slug="exercise"),
         "axes_accessattempt": AccessAttempt.objects.create(
@@ -151,6 +177,8 @@ def concrete_path(route: str, name: str, world) -> str:
     """Fill a route's parameters with clinic 1 / patient A objects."""
     if route.startswith("admin/^(?P<app_label>"):
         return "/admin/patients/"
+    if name == "admin:autocomplete":
+        return "/admin/autocomplete/?app_label=programs&model_name=program&field_name=patient&term="
     if route.endswith("(?P<url>.*)$"):
         return "/admin/no-such-page/"
     values = {
@@ -165,6 +193,8 @@ def concrete_path(route: str, name: str, world) -> str:
     obj = next((o for key, o in world["objects"].items() if admin_name.startswith(key + "_")), None)
     if name == "patients:check_in_done":
         obj = world["check_in"]
+    if name.startswith("programs:handout"):
+        obj = world["objects"]["programs_program"]
     if name == "admin:view_on_site":
         obj = world["objects"]["patients_patient"]
 

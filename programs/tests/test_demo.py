@@ -53,7 +53,7 @@ def test_seeding_twice_changes_nothing(seeded):
 
 def test_demo_patient_downloads_a_readable_handout(seeded, client, tmp_path):
     program = Program.objects.get(patient__user__email="patient@example.com")
-    client.login(username="patient@example.com", password="demo-pass")
+    client.post("/accounts/login/", {"username": "patient@example.com", "password": "demo-pass"})
     response = client.get(f"/my/programs/{program.pk}/handout.pdf")
     assert response.status_code == 200
     text = " ".join(pdf_text(response.content, tmp_path).split())
