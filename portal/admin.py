@@ -55,3 +55,6 @@ class UserAdmin(ClinicScopedAdmin, DjangoUserAdmin):
         if not request.user.is_superuser:
             obj.clinic_id = request.user.clinic_id
         super().save_model(request, obj, form, change)
+
+
+import portal.outbox.admin  # noqa: E402, F401 - registers the outbox admin

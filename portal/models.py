@@ -71,3 +71,8 @@ class User(AbstractUser):
     def save(self, *args, **kwargs):
         self.email = self.email.lower()
         super().save(*args, **kwargs)
+
+
+from portal.outbox.models import EmailOptOut, OutboundEmail  # noqa: E402 - the outbox's models live in portal/outbox
+
+__all__ = ["Clinic", "EmailOptOut", "OutboundEmail", "User"]

@@ -21,6 +21,7 @@ ROLES: dict[str, dict[str, tuple[str, ...]]] = {
     CLINIC_ADMIN: {
         "portal.user": EDIT,
         "portal.clinic": ("view", "change"),
+        "portal.outboundemail": ("view", "change"),
         "programs": EDIT,
         "patients": EDIT,
         "articles": VIEW,

@@ -5,6 +5,7 @@ from django.urls import include, path
 
 from portal import views
 from portal.forms import LoginForm
+from portal.outbox import views as outbox_views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -15,6 +16,7 @@ urlpatterns = [
         name="login",
     ),
     path("accounts/", include("django.contrib.auth.urls")),
+    path("email/unsubscribe/<str:token>/", outbox_views.unsubscribe, name="outbox-unsubscribe"),
     path("", include("programs.urls")),
     path("", include("articles.urls")),
     path("", include("patients.urls")),
