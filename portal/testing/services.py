@@ -175,9 +175,14 @@ def celery_app(redis_url):
 
 def _reset_connections(app) -> None:
     """Drop pooled broker connections so the next publish uses the current broker_url."""
+    from kombu import pools
+
     if app._pool is not None:
         app._pool.force_close_all()
         app._pool = None
+    # Producer pools are cached per broker URL, globally, and would keep using the closed connections.
+    app.amqp._producer_pool = None
+    pools.reset()
 
 
 @pytest.fixture
