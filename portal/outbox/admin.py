@@ -1,5 +1,5 @@
 from django.contrib import admin, messages
-from django.utils.html import format_html
+from django.utils.html import escape, format_html
 
 from portal.outbox import services
 from portal.outbox.kinds import Cancel, kind_names
@@ -35,6 +35,9 @@ class OutboundEmailAdmin(ClinicScopedAdmin):
     ]  # fmt: skip
     readonly_fields = fields
 
+    class Media:
+        css = {"all": ["portal/outbox-admin.css"]}
+
     def has_add_permission(self, request):
         return False
 
@@ -58,14 +61,15 @@ class OutboundEmailAdmin(ClinicScopedAdmin):
         except Exception as exc:  # a broken template or kind must not break the admin page
             return f"Cannot render: {exc!r}"
         # The HTML runs in an empty sandbox (no scripts, forms, plugins or same-origin access).
+        # Rendered templates are SafeStrings, which format_html would not escape: escape() always does.
         return format_html(
             '<p><strong>Subject:</strong> {}</p><pre class="outbox-text">{}</pre>'
-            '<iframe sandbox="" srcdoc="{}" title="HTML version of the email" width="100%" height="480"></iframe>'
-            "<details><summary>HTML source</summary><pre>{}</pre></details>",
-            rendered.subject,
-            rendered.text,
-            rendered.html,
-            rendered.html,
+            '<iframe sandbox="" srcdoc="{}" title="HTML version of the email" class="outbox-preview"></iframe>'
+            '<details><summary>HTML source</summary><pre class="outbox-text">{}</pre></details>',
+            escape(rendered.subject),
+            escape(rendered.text),
+            escape(rendered.html),
+            escape(rendered.html),
         )
 
     @admin.action(description="Retry selected failed emails", permissions=["change"])

@@ -276,12 +276,17 @@ def _chromium():
         missing(f"needs Chromium at {CHROMIUM} (apt-get install chromium)")
     # Playwright's sync API runs an event loop in this thread; Django's ORM must still be usable here.
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    from django.db import connections
     from playwright.sync_api import sync_playwright
 
+    # Django's connections are per asyncio context: inside Playwright's loop this thread gets other ones.
+    # Close each set before switching, or one stays open and blocks dropping the test database.
+    connections.close_all()
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         yield browser
         browser.close()
+        connections.close_all()
 
 
 @pytest.fixture
