@@ -3,7 +3,7 @@ from django.utils.html import escape, format_html
 
 from portal.outbox import services
 from portal.outbox.kinds import Cancel, kind_names
-from portal.outbox.models import OutboundEmail
+from portal.outbox.models import EmailOptOut, OutboundEmail
 from portal.outbox.rendering import render_email
 from portal.scoping import ClinicScopedAdmin
 
@@ -89,3 +89,16 @@ class OutboundEmailAdmin(ClinicScopedAdmin):
         for row in rows:
             self.log_change(request, row, "Cancelled from the admin")
         self.message_user(request, f"{count} pending email(s) cancelled.", messages.SUCCESS)
+
+
+@admin.register(EmailOptOut)
+class EmailOptOutAdmin(admin.ModelAdmin):
+    """Who asked for no more emails of a group. Not clinic-scoped, so no role is granted it: superusers only."""
+
+    list_display = ["email", "group", "created_at"]
+    list_filter = ["group"]
+    search_fields = ["email"]
+    readonly_fields = ["email", "group", "created_at"]
+
+    def has_add_permission(self, request):
+        return False  # opt-outs come from the recipient's own link

@@ -6,6 +6,7 @@ import random
 import smtplib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -16,6 +17,9 @@ from django.utils import timezone
 from portal.outbox.kinds import Cancel, get_kind
 from portal.outbox.models import EmailOptOut, OutboundEmail
 from portal.outbox.rendering import build_message, is_opted_out
+
+if TYPE_CHECKING:
+    from portal.models import Clinic
 
 logger = logging.getLogger(__name__)
 Status = OutboundEmail.Status
@@ -32,7 +36,9 @@ __all__ = [
 
 
 @transaction.atomic
-def queue_email(*, kind: str, to: str, key: str, context: dict, urgent: bool = False, clinic=None) -> OutboundEmail:
+def queue_email(
+    *, kind: str, to: str, key: str, context: dict, urgent: bool = False, clinic: "Clinic | None" = None
+) -> OutboundEmail:
     """Queue one email; call it inside the transaction of the event that causes it.
 
     - `kind`: a name registered with `register_kind`; its templates are emails/<kind>-*.

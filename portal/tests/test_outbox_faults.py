@@ -105,6 +105,27 @@ def test_email_queued_while_redis_is_down_goes_out_once_redis_is_back(
     assert assert_delivered_once(smtp_server, row).attempts == 1
 
 
+def test_admin_retry_while_redis_is_down_shows_no_error_and_leaves_the_row_to_the_sweeper(
+    celery_app, client, superuser, require_postgres
+):
+    """The page a user acts on answers normally while the broker is down."""
+    from portal.testing.factories import OutboundEmailFactory
+
+    row = OutboundEmailFactory(status=Status.FAILED, attempts=1)
+    celery_app.conf.broker_url = f"redis://127.0.0.1:{free_port()}/0"
+    _reset_connections(celery_app)
+    client.force_login(superuser)
+
+    page = client.post(
+        "/admin/portal/outboundemail/", {"action": "retry_failed", "_selected_action": [row.pk]}, follow=True
+    )
+
+    assert page.status_code == 200
+    assert "1 failed email(s) queued again." in page.content.decode()
+    row.refresh_from_db()
+    assert (row.status, row.queued_at) == (Status.PENDING, None)  # the next sweep enqueues it
+
+
 def test_smtp_451_is_retried_later_and_then_sent(smtp_server, celery_worker, fast_retries):
     """SMTP 451: expected 1, sent 1, lost 0, duplicated 0."""
     smtp_server.reply.append("451 4.3.0 try again later")
