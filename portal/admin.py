@@ -75,3 +75,6 @@ class AuditEventAdmin(ClinicScopedAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+import portal.outbox.admin  # noqa: E402, F401 - registers the outbox admin

@@ -9,6 +9,7 @@ class PortalConfig(AppConfig):
     verbose_name = "Portal"
 
     def ready(self) -> None:
+        import portal.emails  # noqa: F401 - registers the portal's email kinds
         from portal.roles import sync_roles
 
         # Groups are derived from portal/roles.py; keep them in step after each migrate.

@@ -100,3 +100,8 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.actor} {self.get_action_display()} {self.model} {self.object_id}".strip()
+
+
+from portal.outbox.models import EmailOptOut, OutboundEmail  # noqa: E402 - the outbox's models live in portal/outbox
+
+__all__ = ["AuditEvent", "Clinic", "EmailOptOut", "OutboundEmail", "User"]

@@ -22,6 +22,7 @@ ROLES: dict[str, dict[str, tuple[str, ...]]] = {
         "portal.user": EDIT,
         "portal.clinic": ("view", "change"),
         "portal.auditevent": VIEW,
+        "portal.outboundemail": ("view", "change"),
         "programs": EDIT,
         "patients": EDIT,
         "articles": VIEW,

@@ -172,7 +172,19 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "articles.send_review_reminders",
         "schedule": crontab(minute=0, hour=8, day_of_week="mon"),
     },
+    "outbox-sweep": {"task": "portal.outbox.sweep", "schedule": 60.0},
 }
+
+# --- Email outbox (portal/outbox) ---------------------------------------------------
+OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=8)
+OUTBOX_RETRY_BASE_SECONDS = env.float("OUTBOX_RETRY_BASE_SECONDS", default=60.0)
+OUTBOX_RETRY_MAX_SECONDS = env.float("OUTBOX_RETRY_MAX_SECONDS", default=6 * 60 * 60.0)
+# A row "sending" for longer than this lost its worker; it must exceed the task's hard time limit.
+OUTBOX_LEASE_SECONDS = env.int("OUTBOX_LEASE_SECONDS", default=CELERY_TASK_TIME_LIMIT + 60)
+# A pending row whose task was put on the broker this recently is not enqueued again by the sweeper.
+OUTBOX_REQUEUE_AFTER_SECONDS = env.int("OUTBOX_REQUEUE_AFTER_SECONDS", default=5 * 60)
+OUTBOX_SWEEP_BATCH_SIZE = 500
+OUTBOX_SWEEP_MAX_BATCHES = 20
 
 # --- Security ----------------------------------------------------------------------
 # Sessions end after this long without a request (patients often use shared devices).

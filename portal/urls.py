@@ -5,6 +5,7 @@ from django.urls import include, path
 
 from portal import two_factor, views
 from portal.forms import LoginForm
+from portal.outbox import views as outbox_views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -16,6 +17,7 @@ urlpatterns = [
     ),
     path("accounts/two-factor/", two_factor.verify, name="two_factor"),
     path("accounts/", include("django.contrib.auth.urls")),
+    path("email/unsubscribe/<str:token>/", outbox_views.unsubscribe, name="outbox-unsubscribe"),
     path("", include("programs.urls")),
     path("", include("articles.urls")),
     path("", include("patients.urls")),

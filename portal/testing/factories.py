@@ -43,3 +43,15 @@ class StaffFactory(UserFactory):
 
 def physio(**kwargs) -> User:
     return StaffFactory(role=roles.PHYSIOTHERAPIST, **kwargs)
+
+
+class OutboundEmailFactory(factory.django.DjangoModelFactory):
+    """An outbox row of the portal's own `staff_welcome` kind; pass status=... and the fields it needs."""
+
+    class Meta:
+        model = "portal.OutboundEmail"
+
+    key = factory.Sequence(lambda n: f"test:{n}")
+    kind = "staff_welcome"
+    recipient = factory.Sequence(lambda n: f"recipient{n}@example.com")
+    context = factory.LazyAttribute(lambda row: {"user_id": UserFactory(email=row.recipient).pk})

@@ -4,9 +4,14 @@ A test that needs a service that is missing on a laptop is skipped with the reas
 with CI set, the same absence fails the test instead, so CI can never go green by skipping.
 """
 
+import asyncio
 import os
 import shutil
+import signal
 import socket
+import subprocess
+import sys
+import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
@@ -71,13 +76,27 @@ def redis_url():
 
 
 @dataclass
+class Hold:
+    """Makes the SMTP server sit on the next message until released (to kill a worker mid-send)."""
+
+    arrived: threading.Event = field(default_factory=threading.Event)
+    released: threading.Event = field(default_factory=threading.Event)
+
+
+@dataclass
 class Mailbox:
     """What a real SMTP server received, parsed as email messages."""
 
     host: str
     port: int
     messages: list[EmailMessage] = field(default_factory=list)
+    hold: Hold | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def hold_next(self) -> Hold:
+        """The next message is held without an answer; once released it is dropped, never accepted."""
+        self.hold = Hold()
+        return self.hold
 
     def receive(self, data: bytes) -> None:
         with self._lock:
@@ -98,6 +117,13 @@ class _Handler:
         self.mailbox, self.reply = mailbox, reply
 
     async def handle_DATA(self, server, session, envelope):
+        hold = self.mailbox.hold
+        if hold is not None and not hold.arrived.is_set():
+            hold.arrived.set()
+            while not hold.released.is_set():
+                await asyncio.sleep(0.05)
+            # Never answered 250, so the message was not accepted: the sender must send it again.
+            return "421 held message dropped"
         if self.reply:  # a test can make the server answer 4xx/5xx
             return self.reply[0]
         self.mailbox.receive(envelope.original_content)
@@ -149,14 +175,14 @@ def celery_app(redis_url):
 
 def _reset_connections(app) -> None:
     """Drop pooled broker connections so the next publish uses the current broker_url."""
+    from kombu import pools
+
     if app._pool is not None:
         app._pool.force_close_all()
         app._pool = None
-    # kombu caches producer pools by connection; they keep the closed pool, so a second worker test would fail.
-    from kombu import pools
-
-    pools.reset()
+    # Producer pools are cached per broker URL, globally, and would keep using the closed connections.
     app.amqp._producer_pool = None
+    pools.reset()
 
 
 @pytest.fixture
@@ -168,6 +194,79 @@ def celery_worker(celery_app, transactional_db):
         yield worker
 
 
+class WorkerProcess:
+    """A `celery worker` in its own process, so a test can SIGKILL it."""
+
+    def __init__(self, name: str, env: dict[str, str]):
+        self.name = name
+        self.log = tempfile.NamedTemporaryFile(prefix=f"celery-{name}-", suffix=".log", delete=False)  # noqa: SIM115
+        command = [sys.executable, "-m", "celery", "-A", "portal", "worker", "--pool", "solo", "--loglevel", "INFO"]
+        command += ["-n", f"{name}@%h", "--without-mingle", "--without-gossip", "--without-heartbeat"]
+        self.process = subprocess.Popen(command, env=env, stdout=self.log, stderr=subprocess.STDOUT)
+
+    def output(self) -> str:
+        with open(self.log.name, errors="replace") as log:
+            return log.read()
+
+    def wait_ready(self, timeout: float = 30.0) -> "WorkerProcess":
+        deadline = time.monotonic() + timeout
+        while " ready." not in self.output():
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                raise AssertionError(f"worker {self.name} did not start:\n{self.output()[-3000:]}")
+            time.sleep(0.1)
+        return self
+
+    def kill(self) -> None:
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait(timeout=10)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.kill()
+        os.unlink(self.log.name)
+
+
+def _database_url() -> str:
+    db = connection.settings_dict
+    password = f":{db['PASSWORD']}" if db["PASSWORD"] else ""
+    return f"postgres://{db['USER']}{password}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+@pytest.fixture
+def worker_process(celery_app, transactional_db, smtp_server):
+    """Start real worker processes on the test database, Redis and the test SMTP server.
+
+    `worker_process("w1", OUTBOX_RETRY_BASE_SECONDS="0.2")` returns a ready WorkerProcess;
+    the data must be committed for it to see it (transactional tests do).
+    """
+    if connection.vendor != "postgresql":
+        missing("worker processes need PostgreSQL: set DATABASE_URL=postgres://…")
+    started: list[WorkerProcess] = []
+
+    def start(name: str, **extra_env: str) -> WorkerProcess:
+        env = {
+            **os.environ,
+            "DATABASE_URL": _database_url(),
+            "REDIS_URL": celery_app.conf.broker_url,
+            "EMAIL_URL": f"smtp://{smtp_server.host}:{smtp_server.port}",
+            "CONN_MAX_AGE": "0",
+            **extra_env,
+        }
+        worker = WorkerProcess(name, env)
+        started.append(worker)
+        return worker.wait_ready()
+
+    try:
+        yield start
+    finally:
+        for worker in started:
+            worker.stop()
+
+
 # --- Browser ------------------------------------------------------------------------------
 
 
@@ -177,12 +276,17 @@ def _chromium():
         missing(f"needs Chromium at {CHROMIUM} (apt-get install chromium)")
     # Playwright's sync API runs an event loop in this thread; Django's ORM must still be usable here.
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    from django.db import connections
     from playwright.sync_api import sync_playwright
 
+    # Django's connections are per asyncio context: inside Playwright's loop this thread gets other ones.
+    # Close each set before switching, or one stays open and blocks dropping the test database.
+    connections.close_all()
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         yield browser
         browser.close()
+        connections.close_all()
 
 
 @pytest.fixture

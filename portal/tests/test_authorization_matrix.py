@@ -25,6 +25,9 @@ from patients import services as patient_services
 from patients.models import Patient
 from patients.questionnaires import Questionnaire
 from portal.models import AuditEvent
+from portal.outbox.rendering import unsubscribe_token
+from portal.outbox.services import opt_out
+from portal.testing.factories import OutboundEmailFactory
 from programs.services import assign_program
 from programs.tests.factories import make_template
 
@@ -105,6 +108,15 @@ MATRIX: list[tuple[str, str]] = [
     (r"admin:articles_(article|condition|tag)_(add|delete)", "admin admin admin 403 403 200 403 200"),
     (r"admin:articles_article_restore", "admin admin admin 403 403 200 403 200"),
     (r"admin:articles_(article|condition|tag)_redirect", "admin admin admin 302 302 302 302 302"),
+    # The email outbox: the clinic admin reads (and retries) their clinic's emails; nothing is deleted
+    (r"outbox-unsubscribe", "200 200 200 200 200 200 200 200"),
+    (r"admin:portal_outboundemail_changelist", "admin admin admin 403 403 403 200 200"),
+    (r"admin:portal_outboundemail_(change|history)", "admin admin admin 403 404 404 200 200"),
+    (r"admin:portal_outboundemail_add", "admin admin admin 403 403 403 403 403"),
+    (r"admin:portal_outboundemail_delete", "admin admin admin 403 404 404 403 403"),
+    (r"admin:portal_(outboundemail|emailoptout)_redirect", "admin admin admin 302 302 302 302 302"),
+    (r"admin:portal_emailoptout_(changelist|change|history|delete)", "admin admin admin 403 403 403 403 200"),
+    (r"admin:portal_emailoptout_add", "admin admin admin 403 403 403 403 403"),
     (r"admin:app_list", "admin admin admin 200 200 404 200 200"),
     (r"admin:catch_all", "admin admin admin 404 404 404 404 404"),
 ]
@@ -145,6 +157,8 @@ def world(clinic, clinic2, patient, other_patient, patient2, physio, physio2, ed
         "auth_user": physio,
         "portal_auditevent": audit,
         "auth_group": Group.objects.first(),
+        "portal_outboundemail": OutboundEmailFactory(clinic=clinic),
+        "portal_emailoptout": opt_out(email="sam@example.com", group="reminders"),
         "articles_article": article,
         "programs_program": program,
         "programs_programchange": program.changes.first(),
@@ -182,11 +196,11 @@ def concrete_path(route: str, name: str, world) -> str:
     if route.endswith("(?P<url>.*)$"):
         return "/admin/no-such-page/"
     values = {
+        "token": unsubscribe_token("sam@example.com", "reminders") if name == "outbox-unsubscribe" else "set-password",
         "slug": "sciatica" if name == "articles:detail" else "knee-to-chest",
         "revision_pk": str(world["objects"]["articles_article"].revisions.first().pk),
         "questionnaire": Questionnaire.ODI,
         "uidb64": "MQ",
-        "token": "set-password",
         "content_type_id": str(ContentType.objects.get_for_model(Patient).pk),
     }
     admin_name = name.removeprefix("admin:")

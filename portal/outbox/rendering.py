@@ -1,0 +1,87 @@
+"""Turn an outbox row into a message: the kind's context, three templates, and the headers."""
+
+import re
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.core import signing
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+from django.urls import reverse
+
+from portal.outbox.kinds import Cancel, get_kind
+from portal.outbox.models import EmailOptOut, OutboundEmail
+
+UNSUBSCRIBE_SALT = "portal.outbox.unsubscribe"
+
+
+@dataclass
+class RenderedEmail:
+    subject: str
+    text: str
+    html: str
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+def unsubscribe_token(email: str, group: str) -> str:
+    return signing.dumps({"e": email.lower(), "g": group}, salt=UNSUBSCRIBE_SALT, compress=True)
+
+
+def read_unsubscribe_token(token: str) -> tuple[str, str]:
+    """The (email, group) a token was made for; raises signing.BadSignature when forged or damaged."""
+    data = signing.loads(token, salt=UNSUBSCRIBE_SALT)
+    return data["e"], data["g"]
+
+
+def unsubscribe_url(email: str, group: str) -> str:
+    path = reverse("outbox-unsubscribe", args=[unsubscribe_token(email, group)])
+    return settings.SITE_URL.rstrip("/") + path
+
+
+def is_opted_out(email: str, group: str | None = None) -> bool:
+    """Whether `email` opted out of `group` (or of every group when `group` is None)."""
+    optouts = EmailOptOut.objects.filter(email=email.lower())
+    if group is not None:
+        optouts = optouts.filter(group__in=[group, "all"])
+    return optouts.exists()
+
+
+def render_email(row: OutboundEmail, *, check_opt_out: bool = True) -> RenderedEmail:
+    """Render a row; raises Cancel when its kind says so or the recipient opted out."""
+    kind = get_kind(row.kind)
+    urgent = row.urgent or kind.urgent
+    if check_opt_out and not urgent and is_opted_out(row.recipient, kind.group):
+        raise Cancel(f"recipient opted out of {kind.group} emails")
+    context = {
+        "site_name": settings.SITE_NAME,
+        "site_url": settings.SITE_URL.rstrip("/"),
+        "clinic_name": row.clinic.name if row.clinic_id else settings.SITE_NAME,
+        "clinic": row.clinic,
+        "recipient": row.recipient,
+        "unsubscribe_url": "" if urgent else unsubscribe_url(row.recipient, kind.group),
+    }
+    context.update(kind.build(dict(row.context)))
+    subject = render_to_string(f"emails/{row.kind}-subject.txt", context)
+    rendered = RenderedEmail(
+        subject=re.sub(r"\s+", " ", subject).strip(),
+        text=render_to_string(f"emails/{row.kind}-body.txt", context),
+        html=render_to_string(f"emails/{row.kind}-body.html", context),
+        headers={"Message-ID": row.message_id},
+    )
+    if not urgent:
+        rendered.headers["List-Unsubscribe"] = f"<{context['unsubscribe_url']}>"
+        rendered.headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    return rendered
+
+
+def build_message(row: OutboundEmail) -> EmailMultiAlternatives:
+    rendered = render_email(row)
+    message = EmailMultiAlternatives(
+        subject=rendered.subject,
+        body=rendered.text,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[row.recipient],
+        headers=rendered.headers,
+    )
+    message.attach_alternative(rendered.html, "text/html")
+    return message

@@ -1,0 +1,228 @@
+"""The outbox's use cases: queue an email, deliver it exactly once, sweep what was left behind."""
+
+import json
+import logging
+import random
+import smtplib
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from portal.outbox.kinds import Cancel, get_kind
+from portal.outbox.models import EmailOptOut, OutboundEmail
+from portal.outbox.rendering import build_message, is_opted_out
+
+if TYPE_CHECKING:
+    from portal.models import Clinic
+
+logger = logging.getLogger(__name__)
+Status = OutboundEmail.Status
+
+__all__ = [
+    "cancel_pending_emails",
+    "deliver_email",
+    "is_opted_out",
+    "opt_out",
+    "queue_email",
+    "requeue_stale_emails",
+    "retry_failed_emails",
+]
+
+
+@transaction.atomic
+def queue_email(
+    *, kind: str, to: str, key: str, context: dict, urgent: bool = False, clinic: "Clinic | None" = None
+) -> OutboundEmail:
+    """Queue one email; call it inside the transaction of the event that causes it.
+
+    - `kind`: a name registered with `register_kind`; its templates are emails/<kind>-*.
+    - `to`: the recipient's address.
+    - `key`: the idempotency key, e.g. f"reminder:{patient.pk}:{day.isoformat()}". Queuing the same
+      key again returns the existing row and sends nothing more, even from concurrent transactions.
+    - `context`: ids and plain JSON values only, never health data; the kind loads the rest at send time.
+    - `urgent`: never suppressed by an opt-out, and sent without an unsubscribe link.
+    - `clinic`: the clinic the email belongs to, so only that clinic's admins see it in the outbox.
+
+    The send task is enqueued when the transaction commits; if the broker is down then, the
+    caller still succeeds and the beat sweeper sends the email once the broker is back.
+    """
+    get_kind(kind)
+    try:
+        context = json.loads(json.dumps(context))
+    except (TypeError, ValueError) as exc:
+        raise ValidationError({"context": f"must hold only ids and plain values: {exc}"}) from exc
+    now = timezone.now()
+    row = OutboundEmail(key=key, kind=kind, recipient=to.strip().lower(), context=context, urgent=urgent, clinic=clinic)
+    row.full_clean(validate_unique=False, validate_constraints=False)
+    # get_or_create inserts in a savepoint and re-reads on IntegrityError: on PostgreSQL a concurrent
+    # insert of the same key waits for the other transaction, then returns its row.
+    row, created = OutboundEmail.objects.get_or_create(
+        key=key,
+        defaults={
+            "kind": row.kind,
+            "recipient": row.recipient,
+            "context": row.context,
+            "urgent": row.urgent,
+            "clinic": row.clinic,
+            "next_attempt_at": now,
+            "queued_at": now,
+        },
+    )
+    if created:
+        transaction.on_commit(lambda: enqueue_send(row.pk))
+    return row
+
+
+def enqueue_send(email_id: int, *, countdown: float | None = None) -> bool:
+    """Put the send task on the broker; a broker outage is logged and left to the sweeper."""
+    from portal.tasks import send_email
+
+    try:
+        send_email.apply_async(args=[email_id], countdown=countdown, retry_policy={"max_retries": 2})
+    except Exception:
+        # The row is committed; clearing queued_at makes the next sweep send it.
+        logger.exception("Could not enqueue outbound email %s; the sweeper will send it", email_id)
+        OutboundEmail.objects.filter(pk=email_id, status=Status.PENDING).update(queued_at=None)
+        return False
+    return True
+
+
+@dataclass
+class Outcome:
+    status: str
+    retry_in: float | None = None
+
+
+def deliver_email(*, email_id: int) -> Outcome:
+    """Claim the row, render it, send it and record what happened. Safe to call any number of times."""
+    now = timezone.now()
+    claimed = OutboundEmail.objects.filter(pk=email_id, status=Status.PENDING, next_attempt_at__lte=now).update(
+        status=Status.SENDING, claimed_at=now, attempts=F("attempts") + 1
+    )
+    if not claimed:
+        return Outcome("skipped")
+    row = OutboundEmail.objects.select_related("clinic").get(pk=email_id)
+    mine = OutboundEmail.objects.filter(pk=email_id, status=Status.SENDING, claimed_at=now)
+    try:
+        message = build_message(row)
+    except Cancel as cancel:
+        mine.update(status=Status.CANCELLED, cancel_reason=str(cancel)[:200], claimed_at=None)
+        logger.info("Outbound email %s cancelled: %s", email_id, cancel)
+        return Outcome(Status.CANCELLED)
+    except Exception as exc:
+        mine.update(status=Status.FAILED, last_error=f"rendering failed: {exc!r}"[:2000], claimed_at=None)
+        raise
+    try:
+        message.send()
+    except Exception as exc:
+        return _record_failure(row, mine, exc)
+    if not mine.update(status=Status.SENT, sent_at=timezone.now(), last_error="", claimed_at=None):
+        logger.error("Outbound email %s was sent after its lease expired; it may go out twice", email_id)
+    return Outcome(Status.SENT)
+
+
+def is_temporary(exc: BaseException) -> bool:
+    """SMTP 4xx, dropped connections and network errors are worth retrying; 5xx and bad addresses are not."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return all(400 <= code < 500 for code, _msg in exc.recipients.values())
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return 400 <= exc.smtp_code < 500
+    if isinstance(exc, smtplib.SMTPServerDisconnected):
+        return True
+    if isinstance(exc, smtplib.SMTPException):
+        return False
+    return isinstance(exc, OSError)  # connection refused, reset, timeouts
+
+
+def backoff_seconds(attempts: int) -> float:
+    """Exponential backoff with full jitter in its upper half, capped."""
+    ceiling = min(settings.OUTBOX_RETRY_BASE_SECONDS * 2 ** max(attempts - 1, 0), settings.OUTBOX_RETRY_MAX_SECONDS)
+    return ceiling / 2 + random.uniform(0, ceiling / 2)
+
+
+def _record_failure(row: OutboundEmail, mine, exc: Exception) -> Outcome:
+    error = f"{type(exc).__name__}: {exc}"[:2000]
+    if not is_temporary(exc):
+        mine.update(status=Status.FAILED, last_error=error, claimed_at=None)
+        logger.error("Outbound email %s failed permanently: %s", row.pk, error)
+        if not isinstance(exc, OSError):
+            raise exc  # not an SMTP answer: a bug or bad data, so let the worker report it
+        return Outcome(Status.FAILED)
+    if row.attempts >= settings.OUTBOX_MAX_ATTEMPTS:
+        mine.update(status=Status.FAILED, last_error=f"gave up after {row.attempts} attempts: {error}", claimed_at=None)
+        logger.error("Outbound email %s failed after %s attempts: %s", row.pk, row.attempts, error)
+        return Outcome(Status.FAILED)
+    delay = backoff_seconds(row.attempts)
+    due = timezone.now() + timedelta(seconds=delay)
+    mine.update(status=Status.PENDING, last_error=error, claimed_at=None, next_attempt_at=due, queued_at=due)
+    logger.warning("Outbound email %s attempt %s failed, retrying in %.0fs: %s", row.pk, row.attempts, delay, error)
+    return Outcome(Status.PENDING, retry_in=delay)
+
+
+def requeue_stale_emails(*, now: datetime | None = None) -> dict[str, int]:
+    """The beat sweeper: recover rows whose worker died, then enqueue due rows whose task was lost.
+
+    A row is re-enqueued only when no task was put on the broker for it recently, so a slow queue
+    does not fill up with copies; a copy that does arrive finds the row claimed and does nothing.
+    """
+    now = now or timezone.now()
+    lease_cutoff = now - timedelta(seconds=settings.OUTBOX_LEASE_SECONDS)
+    stuck = OutboundEmail.objects.filter(status=Status.SENDING, claimed_at__lt=lease_cutoff)
+    lost = "the worker stopped while sending (lease expired)"
+    given_up = stuck.filter(attempts__gte=settings.OUTBOX_MAX_ATTEMPTS).update(
+        status=Status.FAILED, claimed_at=None, last_error=lost
+    )
+    recovered = stuck.update(
+        status=Status.PENDING, claimed_at=None, next_attempt_at=now, queued_at=None, last_error=lost
+    )
+
+    requeue_cutoff = now - timedelta(seconds=settings.OUTBOX_REQUEUE_AFTER_SECONDS)
+    due = OutboundEmail.objects.filter(status=Status.PENDING, next_attempt_at__lte=now).filter(
+        Q(queued_at__isnull=True) | Q(queued_at__lte=requeue_cutoff)
+    )
+    enqueued = 0
+    for _batch in range(settings.OUTBOX_SWEEP_MAX_BATCHES):
+        ids = list(due.order_by("next_attempt_at").values_list("pk", flat=True)[: settings.OUTBOX_SWEEP_BATCH_SIZE])
+        if not ids:
+            break
+        OutboundEmail.objects.filter(pk__in=ids).update(queued_at=now)
+        enqueued += sum(enqueue_send(pk) for pk in ids)
+        if len(ids) < settings.OUTBOX_SWEEP_BATCH_SIZE:
+            break
+    counts = {"recovered": recovered, "given_up": given_up, "enqueued": enqueued}
+    if any(counts.values()):
+        logger.info("Outbox sweep: %s", counts)
+    return counts
+
+
+@transaction.atomic
+def retry_failed_emails(*, ids: list[int]) -> int:
+    """Send failed emails again, with a fresh attempt count."""
+    now = timezone.now()
+    retried = list(OutboundEmail.objects.filter(pk__in=ids, status=Status.FAILED).values_list("pk", flat=True))
+    OutboundEmail.objects.filter(pk__in=retried, status=Status.FAILED).update(
+        status=Status.PENDING, attempts=0, next_attempt_at=now, queued_at=now
+    )
+    for pk in retried:
+        transaction.on_commit(lambda pk=pk: enqueue_send(pk))
+    return len(retried)
+
+
+@transaction.atomic
+def cancel_pending_emails(*, ids: list[int], reason: str) -> int:
+    """Cancel emails not yet sent; one being sent right now is left alone."""
+    return OutboundEmail.objects.filter(pk__in=ids, status=Status.PENDING).update(
+        status=Status.CANCELLED, cancel_reason=reason[:200]
+    )
+
+
+@transaction.atomic
+def opt_out(*, email: str, group: str) -> EmailOptOut:
+    optout, _created = EmailOptOut.objects.get_or_create(email=email.strip().lower(), group=group)
+    return optout

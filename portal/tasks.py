@@ -1,0 +1,19 @@
+"""Celery tasks of the portal: thin wrappers around the outbox services. They take ids only."""
+
+from portal.celery import app
+from portal.outbox import services
+
+
+@app.task(name="portal.outbox.send", bind=True)
+def send_email(self, email_id: int) -> str:
+    outcome = services.deliver_email(email_id=email_id)
+    if outcome.retry_in is not None and not self.request.is_eager:
+        # The row is already back to pending with its next attempt time; if this retry message is
+        # lost, the sweeper sends the row when it is due.
+        raise self.retry(countdown=outcome.retry_in, max_retries=None)
+    return outcome.status
+
+
+@app.task(name="portal.outbox.sweep", bind=True)
+def sweep_outbox(self) -> dict[str, int]:
+    return services.requeue_stale_emails()
