@@ -16,7 +16,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
 import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -192,17 +191,25 @@ def start_gunicorn(port: int, log: Path) -> subprocess.Popen:
     command = [sys.executable, "-m", "gunicorn", "portal.wsgi:application", f"--workers={WORKERS}"]
     command += [f"--bind=127.0.0.1:{port}", f"--error-logfile={log}", "--log-level=warning"]
     server = subprocess.Popen(command, cwd=ROOT, env={**os.environ, "DJANGO_SETTINGS_MODULE": "bench.settings"})
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if server.poll() is not None:
             sys.exit(f"gunicorn exited with {server.returncode}; see {log}")
         try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/bench/hello/", timeout=1).read()  # noqa: S310
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/bench/hello/", timeout=10).read()  # noqa: S310
             return server
-        except (urllib.error.URLError, ConnectionError):
+        except OSError:  # not listening yet, or a worker still booting
             time.sleep(0.2)
+    stop(server)
+    sys.exit(f"gunicorn did not answer within 60 s; see {log}")
+
+
+def stop(server: subprocess.Popen) -> None:
     server.terminate()
-    sys.exit(f"gunicorn did not answer within 30 s; see {log}")
+    try:
+        server.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        server.kill()
 
 
 def run_wrk(wrk: str, url: str, session: str | None, duration: int, connections: int) -> dict[str, float]:
@@ -248,8 +255,7 @@ def measure(results: list[Result], wrk: str, args, sessions: dict[str, str | Non
             result.p50_ms, result.p95_ms, result.p99_ms = (figures[f"p{p}"] / 1000 for p in (50, 95, 99))
             result.errors = int(figures["errors"])
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        stop(server)
 
 
 def measure_fan_out(job: FanOut) -> tuple[float, int | None] | None:
