@@ -381,7 +381,7 @@ def main(argv: list[str] | None = None) -> Path:
         "data": f"{args.clinics} clinics, {args.patients:,} patients, {args.logs_per_patient} logs per patient"
         if seed_seconds is not None
         else "reused (--skip-seed)",
-        "seed time": f"{seed_seconds:.0f} s" if seed_seconds is not None else "–",
+        "seed time (with --reset of earlier scale data)": f"{seed_seconds:.0f} s" if seed_seconds is not None else "–",
         "load": f"gunicorn {WORKERS} sync workers; wrk {args.connections} connections, {args.duration} s per page "
         f"after {args.warmup} s warm-up",
         "command": "bench/run " + " ".join(sys.argv[1:] if argv is None else argv),
