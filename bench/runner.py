@@ -1,0 +1,399 @@
+"""The benchmark: seed scale data, serve it with gunicorn, load each page with wrk, count its queries,
+and write a dated markdown table to bench/results/.
+
+    bench/run --patients 100000 --logs-per-patient 20 --duration 10
+
+The pages are data (`PAGES`); a page whose feature is not on this branch (404, or no row to point at) is
+reported as "missing". The fan-out jobs (`FAN_OUTS`) are dotted paths to callables, timed in-process.
+"""
+
+import argparse
+import os
+import platform
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from importlib import import_module
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results"
+LUA_REPORT = ROOT / "bench" / "report.lua"
+DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/portal_bench"
+WORKERS = 2
+
+ANONYMOUS, PATIENT, PHYSIO = "anonymous", "patient", "physio"
+MISSING = "missing"
+
+
+@dataclass(frozen=True)
+class Page:
+    label: str
+    path: str | Callable[[], str | None]  # a callable is resolved after seeding; None means missing
+    who: str
+
+
+def _admin(path: str) -> Callable[[], str]:
+    def resolve() -> str:
+        from django.conf import settings
+
+        return f"/{settings.ADMIN_URL}{path}"
+
+    return resolve
+
+
+def first_published_article() -> str | None:
+    """The first published article's page, found by whatever the articles app calls "published"."""
+    from django.apps import apps
+
+    try:
+        Article = apps.get_model("articles", "Article")
+    except LookupError:
+        return None
+    articles = Article._default_manager.all()
+    if hasattr(articles, "published"):
+        articles = articles.published()
+    else:
+        names = {f.name for f in Article._meta.get_fields()}
+        if "status" in names:
+            articles = articles.filter(status="published")
+        elif "is_published" in names:
+            articles = articles.filter(is_published=True)
+        elif "published_at" in names:
+            articles = articles.filter(published_at__isnull=False)
+    article = articles.order_by("pk").first()
+    if article is None:
+        return None
+    return article.get_absolute_url() if hasattr(article, "get_absolute_url") else f"/articles/{article.slug}/"
+
+
+# The pages measured, in table order. hello-world is the reference for the ratios and always runs.
+PAGES = [
+    Page("hello-world", "/bench/hello/", ANONYMOUS),
+    Page("home", "/", ANONYMOUS),
+    Page("login", "/accounts/login/", ANONYMOUS),
+    Page("articles", "/articles/", ANONYMOUS),
+    Page("article", first_published_article, ANONYMOUS),
+    Page("exercises", "/exercises/", ANONYMOUS),
+    Page("my", "/my/", PATIENT),
+    Page("my-progress", "/my/progress/", PATIENT),
+    Page("admin-patients", _admin("patients/patient/"), PHYSIO),
+    Page("admin-programs", _admin("programs/program/"), PHYSIO),
+    Page("admin-sessionlogs", _admin("patients/sessionlog/"), PHYSIO),
+]
+
+
+@dataclass(frozen=True)
+class FanOut:
+    label: str
+    target: str  # dotted path to a callable taking no arguments; it may return how many it enqueued
+
+
+FAN_OUTS = [FanOut("reminder fan-out", "patients.reminders.fan_out")]
+
+
+@dataclass
+class Result:
+    page: Page
+    path: str | None
+    status: int | None = None
+    queries: int | None = None
+    requests_per_s: float | None = None
+    p50_ms: float | None = None
+    p95_ms: float | None = None
+    p99_ms: float | None = None
+    errors: int = 0
+
+    @property
+    def missing(self) -> bool:
+        return self.path is None or self.status == 404
+
+
+# --- Setup -----------------------------------------------------------------------------------------------
+
+
+def ensure_wrk() -> str:
+    found = shutil.which("wrk")
+    if found:
+        return found
+    if os.geteuid() != 0:
+        sys.exit("wrk is not installed: run `sudo apt-get install -y wrk`.")
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    if subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], env=env, check=False).returncode != 0:
+        subprocess.run(["apt-get", "update", "-qq"], env=env, check=True)
+        subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], env=env, check=True)
+    return shutil.which("wrk") or sys.exit("wrk could not be installed")
+
+
+def ensure_database(url: str) -> None:
+    """Create the PostgreSQL database if it is not there, so a fresh clone needs no manual step."""
+    import psycopg
+    from psycopg import sql
+
+    parts = urlsplit(url)
+    name = parts.path.lstrip("/")
+    server = urlunsplit(parts._replace(scheme="postgresql", path="/postgres"))
+    with psycopg.connect(server, autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+
+
+def session_for(email: str) -> str:
+    """A logged-in session made with the session engine: no login form, no django-axes, no password hashing."""
+    from django.conf import settings
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model
+
+    user = get_user_model().objects.filter(email=email).first()
+    if user is None:
+        sys.exit(f"{email} is not in the database: run without --skip-seed.")
+    store = import_module(settings.SESSION_ENGINE).SessionStore()
+    store[SESSION_KEY] = user._meta.pk.value_to_string(user)
+    store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    store[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    store.save()
+    return store.session_key
+
+
+def count_queries(path: str, session: str | None) -> tuple[int, int]:
+    """(status, queries) of one request after a warm-up request, through the Django test client."""
+    from django.conf import settings
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    client = Client()
+    if session:
+        client.cookies[settings.SESSION_COOKIE_NAME] = session
+    client.get(path)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(path)
+    return response.status_code, len(queries)
+
+
+# --- Load ------------------------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_gunicorn(port: int, log: Path) -> subprocess.Popen:
+    command = [sys.executable, "-m", "gunicorn", "portal.wsgi:application", f"--workers={WORKERS}"]
+    command += [f"--bind=127.0.0.1:{port}", f"--error-logfile={log}", "--log-level=warning"]
+    server = subprocess.Popen(command, cwd=ROOT, env={**os.environ, "DJANGO_SETTINGS_MODULE": "bench.settings"})
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            sys.exit(f"gunicorn exited with {server.returncode}; see {log}")
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/bench/hello/", timeout=10).read()  # noqa: S310
+            return server
+        except OSError:  # not listening yet, or a worker still booting
+            time.sleep(0.2)
+    stop(server)
+    sys.exit(f"gunicorn did not answer within 60 s; see {log}")
+
+
+def stop(server: subprocess.Popen) -> None:
+    server.terminate()
+    try:
+        server.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        server.kill()
+
+
+def run_wrk(wrk: str, url: str, session: str | None, duration: int, connections: int) -> dict[str, float]:
+    from django.conf import settings
+
+    command = [wrk, f"-t{min(2, connections)}", f"-c{connections}", f"-d{duration}s", "--latency"]
+    command += ["-s", str(LUA_REPORT)]
+    if session:
+        command += ["-H", f"Cookie: {settings.SESSION_COOKIE_NAME}={session}"]
+    output = subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout
+    return parse_wrk(output)
+
+
+def parse_wrk(output: str) -> dict[str, float]:
+    """The figures from bench/report.lua's last line: `BENCH requests=… seconds=… p50=… …` (latencies in µs)."""
+    line = next(line for line in output.splitlines() if line.startswith("BENCH "))
+    return {key: float(value) for key, value in (pair.split("=") for pair in line.split()[1:])}
+
+
+def warm_up(url: str, session: str | None) -> None:
+    from django.conf import settings
+
+    headers = {"Cookie": f"{settings.SESSION_COOKIE_NAME}={session}"} if session else {}
+    for _ in range(2 * WORKERS):
+        urllib.request.urlopen(urllib.request.Request(url, headers=headers), timeout=10).read()  # noqa: S310
+
+
+def measure(results: list[Result], wrk: str, args, sessions: dict[str, str | None]) -> None:
+    port = free_port()
+    log = Path(tempfile.gettempdir()) / f"bench-gunicorn-{port}.log"
+    server = start_gunicorn(port, log)
+    try:
+        for result in results:
+            if result.missing or result.status != 200:
+                continue
+            url, session = f"http://127.0.0.1:{port}{result.path}", sessions[result.page.who]
+            if args.warmup:
+                run_wrk(wrk, url, session, args.warmup, args.connections)
+            else:
+                warm_up(url, session)
+            figures = run_wrk(wrk, url, session, args.duration, args.connections)
+            result.requests_per_s = figures["requests"] / figures["seconds"]
+            result.p50_ms, result.p95_ms, result.p99_ms = (figures[f"p{p}"] / 1000 for p in (50, 95, 99))
+            result.errors = int(figures["errors"])
+    finally:
+        stop(server)
+
+
+def measure_fan_out(job: FanOut) -> tuple[float, int | None] | None:
+    """(seconds, how many enqueued) for one fan-out job, or None when its callable does not exist yet."""
+    from django.utils.module_loading import import_string
+
+    try:
+        function = import_string(job.target)
+    except ImportError:
+        return None
+    started = time.perf_counter()
+    enqueued = function()
+    return time.perf_counter() - started, enqueued if isinstance(enqueued, int) else None
+
+
+# --- Report ----------------------------------------------------------------------------------------------
+
+
+def _figure(value: float | None, digits: int) -> str:
+    return "–" if value is None else f"{value:,.{digits}f}"
+
+
+def render(results: list[Result], fan_outs: list[tuple[FanOut, tuple | None]], meta: dict[str, str]) -> str:
+    hello = next(r for r in results if r.page.label == "hello-world").requests_per_s
+    lines = [f"# Benchmark {meta['date']}", ""]
+    lines += [f"- {key}: {value}" for key, value in meta.items() if key != "date"]
+    lines += ["", "| page | path | as | req/s | p50 ms | p95 ms | p99 ms | queries/request | × hello-world | errors |"]
+    lines.append("|---|---|---|---:|---:|---:|---:|---:|---:|---:|")
+    for r in results:
+        cells = [r.page.label, f"`{r.path}`" if r.path else "–", r.page.who]
+        if r.missing:
+            cells += [MISSING] * 7
+        elif r.status != 200:
+            cells += [f"status {r.status}"] + ["–"] * 6
+        else:
+            ratio = r.requests_per_s / hello if hello else None
+            cells += [_figure(r.requests_per_s, 0), _figure(r.p50_ms, 1), _figure(r.p95_ms, 1), _figure(r.p99_ms, 1)]
+            cells += [str(r.queries), _figure(ratio, 2), str(r.errors)]
+        lines.append("| " + " | ".join(cells) + " |")
+    lines += ["", "| job | callable | seconds | enqueued | per second |", "|---|---|---:|---:|---:|"]
+    for job, figures in fan_outs:
+        if figures is None:
+            lines.append(f"| {job.label} | `{job.target}` | {MISSING} | {MISSING} | {MISSING} |")
+        else:
+            seconds, enqueued = figures
+            rate = enqueued / seconds if enqueued and seconds else None
+            lines.append(f"| {job.label} | `{job.target}` | {seconds:.2f} | {enqueued or '–'} | {_figure(rate, 0)} |")
+    return "\n".join(lines) + "\n"
+
+
+def _commit() -> str:
+    def git(*args):
+        return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, check=False).stdout.strip()
+
+    return git("rev-parse", "--short", "HEAD") + (" (with local changes)" if git("status", "--porcelain") else "")
+
+
+# --- Main ------------------------------------------------------------------------------------------------
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="bench/run", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--clinics", type=int, default=50)
+    parser.add_argument("--patients", type=int, default=100_000)
+    parser.add_argument("--logs-per-patient", type=int, default=20)
+    parser.add_argument("--skip-seed", action="store_true", help="Reuse the scale data already in the database.")
+    parser.add_argument("--duration", type=int, default=10, help="Seconds of wrk load per page.")
+    parser.add_argument("--warmup", type=int, default=2, help="Seconds of wrk warm-up per page (0: a few requests).")
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--pages", help="Comma-separated labels to measure (hello-world always runs).")
+    parser.add_argument("--fan-out", action="append", help="Dotted path of a fan-out callable (replaces FAN_OUTS).")
+    parser.add_argument("--output", type=Path, help="Results file (default: bench/results/YYYY-MM-DD-HHMM.md).")
+    args = parser.parse_args(argv)
+    known = {page.label for page in PAGES}
+    args.pages = set(args.pages.split(",")) | {"hello-world"} if args.pages else known
+    if args.pages - known:
+        parser.error(f"unknown pages {sorted(args.pages - known)}; known: {sorted(known)}")
+    return args
+
+
+def main(argv: list[str] | None = None) -> Path:
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    os.chdir(ROOT)
+    sys.path.insert(0, str(ROOT))
+    os.environ.setdefault("DATABASE_URL", DEFAULT_DATABASE_URL)
+    os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"
+    wrk = ensure_wrk()
+    ensure_database(os.environ["DATABASE_URL"])
+
+    import django
+    from django.core.management import call_command
+
+    django.setup()
+    call_command("migrate", interactive=False, verbosity=0)
+    call_command("collectstatic", interactive=False, verbosity=0)
+    seed_seconds = None
+    if not args.skip_seed:
+        started = time.monotonic()
+        sizes = {"clinics": args.clinics, "patients": args.patients, "logs_per_patient": args.logs_per_patient}
+        call_command("seed_scale", reset=True, **sizes)
+        seed_seconds = time.monotonic() - started
+
+    from patients.management.commands.seed_scale import BENCH_PATIENT_EMAIL, BENCH_PHYSIO_EMAIL
+
+    sessions = {ANONYMOUS: None, PATIENT: session_for(BENCH_PATIENT_EMAIL), PHYSIO: session_for(BENCH_PHYSIO_EMAIL)}
+    results = []
+    for page in PAGES:
+        if page.label not in args.pages:
+            continue
+        result = Result(page, page.path() if callable(page.path) else page.path)
+        if result.path is not None:
+            result.status, result.queries = count_queries(result.path, sessions[page.who])
+        results.append(result)
+    measure(results, wrk, args, sessions)
+    jobs = [FanOut(target, target) for target in args.fan_out] if args.fan_out else FAN_OUTS
+    fan_outs = [(job, measure_fan_out(job)) for job in jobs]
+
+    now = datetime.now(UTC)
+    meta = {
+        "date": f"{now:%Y-%m-%d %H:%M} UTC",
+        "commit": _commit(),
+        "machine": f"{os.cpu_count()} CPUs, {platform.machine()}, Python {platform.python_version()}",
+        "data": f"{args.clinics} clinics, {args.patients:,} patients, {args.logs_per_patient} logs per patient"
+        if seed_seconds is not None
+        else "reused (--skip-seed)",
+        "seed time (with --reset of earlier scale data)": f"{seed_seconds:.0f} s" if seed_seconds is not None else "–",
+        "load": f"gunicorn {WORKERS} sync workers; wrk {args.connections} connections, {args.duration} s per page "
+        f"after {args.warmup} s warm-up",
+        "command": "bench/run " + " ".join(sys.argv[1:] if argv is None else argv),
+    }
+    table = render(results, fan_outs, meta)
+    output = args.output or RESULTS / f"{now:%Y-%m-%d-%H%M}.md"
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(table)
+    print(table)
+    print(f"written to {output}")
+    return output
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,28 @@
+"""Settings for the benchmark: production settings (DEBUG off) plus the hello-world reference URL.
+
+Only `bench/run` uses these. The key and hosts are fixed and bench-only; HTTPS redirects and staff
+two-factor are off so plain-HTTP wrk and the physio's admin pages can be measured.
+"""
+
+import os
+
+os.environ["DEBUG"] = "False"
+os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-not-for-production-0123456789abcdefghijklmnop")
+os.environ.setdefault("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
+os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/portal_bench")
+
+from portal.settings import *  # noqa: E402,F403
+from portal.settings import DATABASES  # noqa: E402
+
+ROOT_URLCONF = "bench.urls"
+SECURE_SSL_REDIRECT = False
+STAFF_2FA_REQUIRED = False
+DATABASES["default"]["CONN_MAX_AGE"] = None  # persistent connections, as behind a real pool
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": "WARNING"},
+    # The query probe asks for pages that may not exist yet; the table says "missing" instead.
+    "loggers": {"django.request": {"level": "ERROR"}},
+}

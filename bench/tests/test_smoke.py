@@ -1,0 +1,58 @@
+"""The harness end to end at a tiny size, so it cannot rot. The benchmark itself is run by hand."""
+
+import os
+import re
+import subprocess
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import pytest
+
+from portal.testing.services import missing
+
+ROOT = Path(__file__).resolve().parents[2]
+PAGES = ["hello-world", "home", "login", "my", "admin-patients"]
+FIGURES = ["req/s", "p50 ms", "p95 ms", "p99 ms", "queries/request", "× hello-world", "errors"]
+NUMBER = re.compile(r"^[\d,]+(\.\d+)?$")
+
+
+def smoke_database_url() -> str:
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith("postgres"):
+        missing("the benchmark needs PostgreSQL: set DATABASE_URL=postgres://…")
+    parts = urlsplit(url)
+    # Its own database next to the suite's: the harness migrates and seeds it, outside any test transaction.
+    return urlunsplit(parts._replace(path=parts.path + "_bench_smoke"))
+
+
+def table_rows(markdown: str) -> dict[str, dict[str, str]]:
+    lines = [line for line in markdown.splitlines() if line.startswith("| ")]
+    header = [cell.strip() for cell in lines[0].strip("|").split("|")]
+    rows = {}
+    for line in lines[1:]:
+        cells = [cell.strip() for cell in line.strip("|").split("|")]
+        if cells[0] == "job":
+            break
+        rows[cells[0]] = dict(zip(header, cells, strict=True))
+    return rows
+
+
+@pytest.mark.postgres
+def test_bench_run_writes_a_row_of_figures_per_page(tmp_path):
+    output = tmp_path / "result.md"
+    command = [str(ROOT / "bench" / "run"), "--clinics", "2", "--patients", "300", "--logs-per-patient", "2"]
+    command += ["--duration", "1", "--warmup", "0", "--connections", "1", "--pages", ",".join(PAGES)]
+    env = {**os.environ, "DATABASE_URL": smoke_database_url()}
+    finished = subprocess.run([*command, "--output", str(output)], env=env, capture_output=True, text=True, timeout=120)
+    assert finished.returncode == 0, finished.stderr[-3000:]
+
+    rows = table_rows(output.read_text())
+    assert list(rows) == PAGES
+    for label, row in rows.items():
+        figures = [row[name] for name in FIGURES]
+        assert all(NUMBER.match(f) for f in figures) or figures == ["missing"] * len(FIGURES), (label, row)
+    for label in ["hello-world", "home", "login", "admin-patients"]:  # on main already: never missing
+        assert float(rows[label]["req/s"].replace(",", "")) > 0, rows[label]
+    assert rows["hello-world"]["× hello-world"] == "1.00"
+    assert int(rows["admin-patients"]["queries/request"]) > 0
+    assert "| reminder fan-out |" in output.read_text()
