@@ -132,7 +132,9 @@ def progress(patient: Patient, *, with_alerts: bool = False) -> Progress:
     )
     odi, psfs = _score_charts(patient)
     recent = list(
-        patient.session_logs.select_related("program").annotate(exercise_count=Count("exercises"))[:RECENT_SESSIONS]
+        patient.session_logs.select_related("program")
+        .annotate(exercise_count=Count("exercises"))
+        .order_by("-performed_on", "-logged_at")[:RECENT_SESSIONS]
     )
     alerts = list(patient.alerts.open()[:OPEN_ALERTS]) if with_alerts else []
     return Progress(pain, odi, psfs, _adherence(patient, start, today), recent, alerts)
