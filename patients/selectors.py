@@ -215,6 +215,8 @@ def _adherence(patient: Patient, start: date, today: date) -> list[Week]:
             days.append((day, status))
         done = sum(1 for _, status in days if status == "done")
         weeks.append(Week(monday, days, done, round(share)))
+    while len(weeks) > 1 and not weeks[0].done and not weeks[0].prescribed:
+        weeks.pop(0)  # nothing to show before the programme started
     return list(reversed(weeks))
 
 

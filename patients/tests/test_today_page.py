@@ -6,6 +6,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from patients.management.commands.seed_scale import historical_dates
 from patients.models import Alert, CheckIn, ExerciseLog, SessionLog
 from programs.services import pause_program
 
@@ -54,10 +55,20 @@ def history(patient, program, days: int, today):
         for s in sessions
         for i in items
     )
-    CheckIn.objects.bulk_create(
-        CheckIn(patient=patient, questionnaire="odi", answers={}, score=40 - day // 14, token=uuid.uuid4())
-        for day in range(0, days, 7)
-    )
+    with historical_dates((CheckIn, "submitted_at")):
+        CheckIn.objects.bulk_create(
+            CheckIn(
+                patient=patient,
+                questionnaire=questionnaire,
+                answers={},
+                score=score,
+                token=uuid.uuid4(),
+                submitted_at=timezone.now() - timedelta(days=day),
+            )
+            for day in range(0, days, 7)
+            for questionnaire, score in [("odi", 30 + day // 7), ("psfs", 7 - day // 14)]
+            if score >= 0
+        )
 
 
 @pytest.fixture
