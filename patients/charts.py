@@ -51,7 +51,7 @@ def line_chart(
     width: int = 640,
     height: int = 240,
 ) -> LineChart:
-    left, right, top, bottom = 40, 28, 12, 28  # room for the last date label
+    left, right, top, bottom = 40, 12, 12, 28
     days = sorted({day for s in series for day, _ in s.points})
     empty = not days
     first, last = (days[0], days[-1]) if days else (date.today(), date.today())
