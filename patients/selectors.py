@@ -180,6 +180,7 @@ def _adherence(patient: Patient, start: date, today: date) -> list[Week]:
     """
     logged = set(
         patient.session_logs.filter(performed_on__gte=start, performed_on__lte=today)
+        .order_by()  # the default ordering would add logged_at to the DISTINCT
         .values_list("performed_on", flat=True)
         .distinct()
     )
