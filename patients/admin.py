@@ -1,10 +1,13 @@
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils.html import format_html
 
-from patients import services
+from patients import selectors, services
 from patients.models import Alert, Patient
 from portal.scoping import ClinicScopedAdmin
 
@@ -47,15 +50,44 @@ class PatientForm(forms.ModelForm):
 @admin.register(Patient)
 class PatientAdmin(ClinicScopedAdmin):
     form = PatientForm
-    list_display = ["__str__", "email", "clinic", "primary_physio", "created_at"]
+    list_display = ["__str__", "email", "clinic", "primary_physio", "created_at", "progress_link"]
     list_filter = ["clinic", ("archived_at", admin.EmptyFieldListFilter)]
     list_select_related = ["user", "clinic", "primary_physio"]
     search_fields = ["user__email", "user__first_name", "user__last_name"]
     fields = ["email", "first_name", "last_name", *PROFILE_FIELDS]
     actions = ["archive"]
+    change_form_template = "admin/patients/patient/change_form.html"
 
     def has_delete_permission(self, request, obj=None):
         return False  # clinical records are archived, never deleted
+
+    def get_urls(self):
+        progress = path(
+            "<path:object_id>/progress/",
+            self.admin_site.admin_view(self.progress_view),
+            name="patients_patient_progress",
+        )
+        return [progress, *super().get_urls()]
+
+    @admin.display(description="progress")
+    def progress_link(self, patient):
+        url = reverse("admin:patients_patient_progress", args=[patient.pk])
+        return format_html('<a href="{}">Progress<span class="visually-hidden"> of {}</span></a>', url, patient)
+
+    def progress_view(self, request, object_id):
+        """Pain, adherence, scores, recent sessions and open alerts: another clinic's patient is a 404."""
+        patient = get_object_or_404(self.get_queryset(request).select_related("user"), pk=object_id)
+        if not self.has_view_permission(request, patient):
+            raise PermissionDenied
+        self._audit(request, "view", patient)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "original": patient,
+            "title": f"Progress of {patient}",
+            "progress": selectors.progress(patient, with_alerts=True),
+        }
+        return TemplateResponse(request, "admin/patients/patient/progress.html", context)
 
     @admin.action(description="Archive selected patients (ends their access and follow-ups)", permissions=["change"])
     def archive(self, request, queryset):

@@ -1,11 +1,13 @@
 import uuid
 import zoneinfo
+from datetime import timedelta
 
 from django import forms
 
 from patients import questionnaires as q
-from patients.models import Patient
+from patients.models import Patient, SessionLog
 from patients.scoring import GROC_LABELS
+from programs.models import Side
 
 
 class RedFlagMixin(forms.Form):
@@ -147,3 +149,108 @@ class SettingsForm(forms.ModelForm):
         widgets = {
             name: forms.TimeInput(attrs={"type": "time"}, format="%H:%M") for name in fields if name != "timezone"
         }
+
+
+def _count_field(label: str, high: int, initial: int, what: str) -> forms.IntegerField:
+    return forms.IntegerField(
+        label=label,
+        min_value=0,
+        max_value=high,
+        initial=initial,
+        required=False,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+        error_messages={
+            "min_value": f"{what} cannot be negative.",
+            "max_value": f"{what} can be at most {high}.",
+            "invalid": f"Type {what.lower()} as a whole number.",
+        },
+    )
+
+
+def _pain_field(label: str) -> forms.IntegerField:
+    return forms.IntegerField(
+        label=label,
+        min_value=0,
+        max_value=10,
+        help_text="0 = no pain, 10 = the worst pain you can imagine.",
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+        error_messages={
+            "min_value": "Pain is scored from 0 to 10.",
+            "max_value": "Pain is scored from 0 to 10.",
+            "required": "Score your pain from 0 to 10.",
+            "invalid": "Type a whole number from 0 to 10.",
+        },
+    )
+
+
+class SessionForm(RedFlagMixin):
+    """Today's exercises (a "done" box with sets, reps and side for each) and how the session went."""
+
+    token = forms.UUIDField(widget=forms.HiddenInput, initial=uuid.uuid4)
+    performed_on = forms.DateField(
+        label="Date you exercised", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    pain_before = _pain_field("Pain before you started")
+    pain_after = _pain_field("Pain after you finished")
+    difficulty = forms.ChoiceField(
+        label="How hard was it?",
+        choices=SessionLog.Difficulty.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose how hard it was."},
+    )
+    note = forms.CharField(
+        label="Anything to tell your physiotherapist? (optional)",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(self, *args, items, today, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.items, self.today = items, today
+        self.fields["performed_on"].initial = today
+        self.fields["performed_on"].widget.attrs["max"] = today.isoformat()
+        for item in items:
+            self.fields[f"done_{item.pk}"] = forms.BooleanField(label=f"I did {item.exercise.name}", required=False)
+            self.fields[f"sets_{item.pk}"] = _count_field("Sets done", 20, item.sets, "Sets")
+            self.fields[f"reps_{item.pk}"] = _count_field("Reps in each set", 100, item.reps, "Reps")
+            self.fields[f"side_{item.pk}"] = forms.ChoiceField(
+                label="Side", choices=Side.choices, initial=item.side, required=False
+            )
+
+    def exercise_rows(self) -> list[tuple]:
+        """(item, done, sets, reps, side) bound fields, for the template to place under each exercise."""
+        return [
+            (item, *(self[f"{name}_{item.pk}"] for name in ("done", "sets", "reps", "side"))) for item in self.items
+        ]
+
+    def clean_performed_on(self):
+        day = self.cleaned_data["performed_on"]
+        if day > self.today:
+            raise forms.ValidationError("The date cannot be in the future.")
+        if day < self.today - timedelta(days=14):
+            raise forms.ValidationError("You can log sessions from the last two weeks.")
+        return day
+
+    def clean(self):
+        cleaned = super().clean()
+        done = [item for item in self.items if cleaned.get(f"done_{item.pk}")]
+        if self.items and not done:
+            self.add_error(f"done_{self.items[0].pk}", "Tick “I did …” for at least one exercise you did.")
+        for item in done:
+            for name in ("sets", "reps"):
+                if f"{name}_{item.pk}" in cleaned and cleaned[f"{name}_{item.pk}"] is None:
+                    self.add_error(f"{name}_{item.pk}", "Say how many you did.")
+        return cleaned
+
+    def exercises(self) -> list[dict]:
+        return [
+            {
+                "item": item,
+                "sets_done": self.cleaned_data[f"sets_{item.pk}"],
+                "reps_done": self.cleaned_data[f"reps_{item.pk}"],
+                "side": self.cleaned_data[f"side_{item.pk}"] or item.side,
+            }
+            for item in self.items
+            if self.cleaned_data.get(f"done_{item.pk}")
+        ]

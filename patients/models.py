@@ -4,9 +4,11 @@ from datetime import time
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from patients.questionnaires import Questionnaire
+from programs.models import Side
 
 
 def validate_timezone(value: str) -> None:
@@ -140,3 +142,95 @@ class Alert(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_severity_display()}: {self.get_kind_display()}"
+
+
+class FollowUpRules(models.Model):
+    """A clinic's follow-up and alert rules, edited in the admin. Clinics without a row use the defaults."""
+
+    clinic = models.OneToOneField("portal.Clinic", on_delete=models.CASCADE, related_name="follow_up_rules")
+    reminders_enabled = models.BooleanField(default=True, help_text="Remind patients who have not exercised today.")
+    check_in_reminders_enabled = models.BooleanField(default=True)
+    weekly_summary_enabled = models.BooleanField(default=True)
+    weekly_summary_weekday = models.PositiveSmallIntegerField(
+        default=6, validators=[MaxValueValidator(6)], help_text="0 = Monday … 6 = Sunday"
+    )
+    physio_digest_enabled = models.BooleanField(default=True)
+    physio_digest_hour = models.PositiveSmallIntegerField(default=8, validators=[MaxValueValidator(23)])
+    pain_critical_at = models.PositiveSmallIntegerField(
+        default=7, validators=[MinValueValidator(1), MaxValueValidator(10)], help_text="Pain at or above (0–10)."
+    )
+    pain_rise_points = models.PositiveSmallIntegerField(
+        default=2, validators=[MinValueValidator(1), MaxValueValidator(10)], help_text="Points above baseline."
+    )
+    no_session_low_hours = models.PositiveSmallIntegerField(default=49, validators=[MinValueValidator(1)])
+    no_session_high_days = models.PositiveSmallIntegerField(default=14, validators=[MinValueValidator(1)])
+    odi_worse_points = models.PositiveSmallIntegerField(default=10, validators=[MinValueValidator(1)])
+
+    class Meta:
+        verbose_name = "follow-up rules"
+        verbose_name_plural = "follow-up rules"
+
+    def __str__(self) -> str:
+        return f"Follow-up rules for {self.clinic}"
+
+    @classmethod
+    def for_clinic(cls, clinic_id: int) -> "FollowUpRules":
+        return cls.objects.filter(clinic_id=clinic_id).first() or cls(clinic_id=clinic_id)
+
+
+class SessionLog(models.Model):
+    """One home exercise session as the patient logged it."""
+
+    class Difficulty(models.TextChoices):
+        TOO_EASY = "too_easy", "Too easy"
+        ABOUT_RIGHT = "about_right", "About right"
+        TOO_HARD = "too_hard", "Too hard"
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="session_logs")
+    program = models.ForeignKey("programs.Program", on_delete=models.PROTECT, related_name="session_logs")
+    phase = models.ForeignKey("programs.ProgramPhase", null=True, on_delete=models.PROTECT, related_name="+")
+    performed_on = models.DateField(help_text="The patient's local date.")
+    logged_at = models.DateTimeField(auto_now_add=True)
+    pain_before = models.PositiveSmallIntegerField(validators=[MaxValueValidator(10)])
+    pain_after = models.PositiveSmallIntegerField(validators=[MaxValueValidator(10)])
+    difficulty = models.CharField(max_length=12, choices=Difficulty.choices)
+    note = models.TextField(blank=True, max_length=2000)
+    red_flags = models.JSONField(default=list, blank=True)
+    # The form's one-time token: a double submit or a retry records one session.
+    token = models.UUIDField()
+
+    class Meta:
+        ordering = ["-performed_on", "-logged_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["patient", "token"], name="session_once_per_token"),
+            models.CheckConstraint(condition=models.Q(pain_before__lte=10), name="session_pain_before_range"),
+            models.CheckConstraint(condition=models.Q(pain_after__lte=10), name="session_pain_after_range"),
+        ]
+        indexes = [
+            models.Index(fields=["patient", "-performed_on"]),
+            models.Index(fields=["program", "performed_on"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"Session on {self.performed_on:%d %b %Y}"
+
+
+class ExerciseLog(models.Model):
+    """An exercise done in a session, with the dosage that was prescribed at that time."""
+
+    session = models.ForeignKey(SessionLog, on_delete=models.CASCADE, related_name="exercises")
+    item = models.ForeignKey("programs.ProgramItem", on_delete=models.PROTECT, related_name="exercise_logs")
+    sets_done = models.PositiveSmallIntegerField(validators=[MaxValueValidator(20)])
+    reps_done = models.PositiveSmallIntegerField(validators=[MaxValueValidator(100)])
+    side = models.CharField(max_length=12, choices=Side.choices)
+    prescribed = models.JSONField(help_text="The item's dosage when this was logged; later edits don't change it.")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["session", "item"], name="exercise_once_per_session"),
+            models.CheckConstraint(condition=models.Q(sets_done__lte=20), name="exercise_log_sets_range"),
+            models.CheckConstraint(condition=models.Q(reps_done__lte=100), name="exercise_log_reps_range"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.item} in {self.session}"

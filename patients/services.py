@@ -1,14 +1,18 @@
 import uuid
-from datetime import date, timedelta
+import zoneinfo
+from datetime import date, datetime, timedelta
+from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Max, Q
 from django.utils import timezone
 
 from patients import scoring
-from patients.models import Alert, CheckIn, CheckInSchedule, Patient
+from patients.models import Alert, CheckIn, CheckInSchedule, ExerciseLog, FollowUpRules, Patient, SessionLog
 from patients.questionnaires import RED_FLAG_KEYS, RED_FLAGS, Questionnaire
+from programs.models import Program
 
 
 @transaction.atomic
@@ -204,3 +208,167 @@ def archive_patients(*, patients, by) -> int:
         patient.user.save(update_fields=["is_active"])
         archived += 1
     return archived
+
+
+# --- Sessions --------------------------------------------------------------------------------------
+
+
+def local_today(patient: Patient) -> date:
+    """The patient's date where they live: a session at 00:30 in Sydney is "today" there."""
+    return timezone.localtime(timezone=zoneinfo.ZoneInfo(patient.timezone)).date()
+
+
+@transaction.atomic
+def log_session(
+    *,
+    patient: Patient,
+    program: Program,
+    performed_on: date,
+    pain_before: int,
+    pain_after: int,
+    difficulty: str,
+    note: str,
+    red_flags: list[str],
+    exercises: list[dict],
+    token: uuid.UUID,
+) -> SessionLog:
+    """Record a home session once per form token; escalate red flags and high or rising pain.
+
+    `exercises` are dicts with `item` (a ProgramItem of `program`), `sets_done`, `reps_done` and `side`.
+    Each exercise log keeps a copy of the item's dosage as prescribed at this moment.
+    """
+    existing = SessionLog.objects.filter(patient=patient, token=token).first()
+    if existing:
+        return existing
+    if program.patient_id != patient.pk:
+        raise ValidationError("This program belongs to someone else.")
+    if performed_on > local_today(patient):
+        raise ValidationError({"performed_on": "The date cannot be in the future."})
+    session = SessionLog(
+        patient=patient,
+        program=program,
+        phase_id=program.current_phase_id,
+        performed_on=performed_on,
+        pain_before=pain_before,
+        pain_after=pain_after,
+        difficulty=difficulty,
+        note=note,
+        red_flags=[key for key in red_flags if key in RED_FLAG_KEYS],
+        token=token,
+    )
+    session.full_clean(exclude=["token"])
+    try:
+        with transaction.atomic():
+            session.save()
+    except IntegrityError:  # the same form posted twice at once: the first one won
+        return SessionLog.objects.get(patient=patient, token=token)
+    logs = []
+    for exercise in exercises:
+        item = exercise["item"]
+        if item.program_id != program.pk:
+            raise ValidationError("That exercise is not part of this program.")
+        log = ExerciseLog(
+            session=session,
+            item=item,
+            sets_done=exercise["sets_done"],
+            reps_done=exercise["reps_done"],
+            side=exercise["side"],
+            prescribed=item.prescribed_dosage(),
+        )
+        log.full_clean(exclude=["session"], validate_constraints=False)
+        logs.append(log)
+    ExerciseLog.objects.bulk_create(logs)
+    if session.red_flags:
+        raise_red_flag_alert(patient=patient, source=f"session {session.pk}", red_flags=session.red_flags)
+    _raise_pain_alerts(patient, session)
+    return session
+
+
+BASELINE_SESSIONS = 3
+
+
+def pain_baseline(patient: Patient) -> tuple[Decimal | None, set[int]]:
+    """The mean pain before exercise over the patient's first three sessions (None until there are three),
+    and those sessions' ids."""
+    first = list(
+        patient.session_logs.order_by("performed_on", "logged_at", "pk").values_list("pk", "pain_before")[
+            :BASELINE_SESSIONS
+        ]
+    )
+    if len(first) < BASELINE_SESSIONS:
+        return None, {pk for pk, _ in first}
+    return Decimal(sum(pain for _, pain in first)) / len(first), {pk for pk, _ in first}
+
+
+def _raise_pain_alerts(patient: Patient, session: SessionLog) -> None:
+    """Pain (the worse of before and after) at or over the clinic's critical level is critical; otherwise a
+    rise of `pain_rise_points` over the baseline is high.
+
+    One alert of each kind per patient and day, however many sessions they log that day. A rise is only
+    judged for sessions after the three that make the baseline.
+    """
+    rules = FollowUpRules.for_clinic(patient.clinic_id)
+    worst = max(session.pain_before, session.pain_after)
+    day = f"{patient.pk}:{session.performed_on.isoformat()}"
+    if worst >= rules.pain_critical_at:
+        raise_alert(
+            patient=patient,
+            kind=Alert.Kind.PAIN_HIGH,
+            severity=Alert.Severity.CRITICAL,
+            key=f"pain_high:{day}",
+            message=f"Pain {worst}/10 in the session of {session.performed_on:%d %b %Y}.",
+        )
+        return
+    baseline, baseline_sessions = pain_baseline(patient)
+    if baseline is None or session.pk in baseline_sessions:
+        return
+    if worst >= baseline + rules.pain_rise_points:
+        raise_alert(
+            patient=patient,
+            kind=Alert.Kind.PAIN_RISE,
+            severity=Alert.Severity.HIGH,
+            key=f"pain_rise:{day}",
+            message=f"Pain {worst}/10 on {session.performed_on:%d %b %Y}, baseline {baseline:.1f}.",
+        )
+
+
+def check_inactivity(*, now: datetime | None = None) -> int:
+    """Open a low alert after the clinic's `no_session_low_hours` without a session and a high one after
+    `no_session_high_days`, for unarchived patients with an active program.
+
+    One query reads every candidate with its last session (an aggregate, no query per patient); alerts
+    are inserted in batches and keyed on the patient and their last session, so re-running raises nothing
+    new until the patient logs again and then goes quiet again. The clock starts when the program was
+    assigned if they never logged. Returns how many patients are overdue (alerts already open included).
+    """
+    now = now or timezone.now()
+    rules = {r.clinic_id: r for r in FollowUpRules.objects.all()}
+    default = FollowUpRules()
+    loosest = min([default.no_session_low_hours, *(r.no_session_low_hours for r in rules.values())])
+    candidates = (
+        Patient.objects.active()
+        .filter(programs__status=Program.Status.ACTIVE)
+        .annotate(last_logged=Max("session_logs__logged_at"), assigned_at=Max("programs__created_at"))
+        .filter(
+            Q(last_logged__lt=now - timedelta(hours=loosest))
+            | Q(last_logged__isnull=True, assigned_at__lt=now - timedelta(hours=loosest))
+        )
+        .values_list("pk", "clinic_id", "last_logged", "assigned_at")
+    )
+    alerts = []
+    for pk, clinic_id, last_logged, assigned_at in candidates.iterator(chunk_size=2000):
+        rule = rules.get(clinic_id, default)
+        since = last_logged or assigned_at
+        quiet = now - since
+        marker = f"{pk}:{since.isoformat()}"
+        if quiet >= timedelta(days=rule.no_session_high_days):
+            severity, key = Alert.Severity.HIGH, f"no_session_high:{marker}"
+        elif quiet >= timedelta(hours=rule.no_session_low_hours):
+            severity, key = Alert.Severity.LOW, f"no_session_low:{marker}"
+        else:
+            continue
+        what = f"last session {timezone.localtime(last_logged):%d %b %Y}" if last_logged else "never logged"
+        message = f"No session for {quiet.days} day(s) ({what})."
+        alerts.append(Alert(patient_id=pk, kind=Alert.Kind.NO_SESSION, severity=severity, key=key, message=message))
+    Alert.objects.bulk_create(alerts, batch_size=2000, ignore_conflicts=True)
+    return len(alerts)

@@ -1,12 +1,14 @@
 from django.contrib import messages
-from django.http import Http404
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from patients import services
+from patients import exports, selectors, services
 from patients.access import patient_required
-from patients.forms import CHECK_IN_FORMS, SettingsForm
+from patients.forms import CHECK_IN_FORMS, SessionForm, SettingsForm
+from patients.models import Patient
 from patients.questionnaires import RED_FLAGS, Questionnaire
 
 
@@ -61,3 +63,78 @@ def rotate_calendar(request):
     services.rotate_calendar_token(patient=request.patient)
     messages.success(request, "Your calendar link has changed. The old link no longer works.")
     return redirect("patients:settings")
+
+
+# --- Today, progress, export, calendar --------------------------------------------------------------
+
+
+@patient_required
+def today(request):
+    plan = selectors.today_plan(request.patient)
+    form = SessionForm(request.POST or None, items=plan.items, today=plan.today)
+    if request.method == "POST" and plan.state == "due" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            session = services.log_session(
+                patient=request.patient,
+                program=plan.program,
+                performed_on=data["performed_on"],
+                pain_before=data["pain_before"],
+                pain_after=data["pain_after"],
+                difficulty=data["difficulty"],
+                note=data["note"],
+                red_flags=data["red_flags"],
+                exercises=form.exercises(),
+                token=data["token"],
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            return redirect("patients:session_done", pk=session.pk)
+    return render(request, "patients/today.html", {"plan": plan, "form": form})
+
+
+@patient_required
+def session_done(request, pk):
+    session = get_object_or_404(request.patient.session_logs.prefetch_related("exercises__item__exercise"), pk=pk)
+    labels = dict(RED_FLAGS)
+    reported = [labels[key] for key in session.red_flags if key in labels]
+    return render(request, "patients/session_done.html", {"session": session, "reported_red_flags": reported})
+
+
+@patient_required
+def progress(request):
+    return render(request, "patients/progress.html", {"progress": selectors.progress(request.patient)})
+
+
+@patient_required
+def export(request):
+    return render(request, "patients/export.html")
+
+
+@patient_required
+def export_file(request, fmt):
+    if fmt not in ("csv", "json"):
+        raise Http404("We export CSV and JSON.")
+    data = selectors.export_data(request.patient)
+    if fmt == "csv":
+        response = HttpResponse(exports.export_csv(data), content_type="text/csv; charset=utf-8")
+    else:
+        response = HttpResponse(exports.export_json(data), content_type="application/json; charset=utf-8")
+    filename = f"my-exercise-data-{services.local_today(request.patient):%Y-%m-%d}.{fmt}"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "no-store, private"
+    return response
+
+
+def calendar_feed(request, token):
+    """No login: the unguessable token in the link is the credential, and rotating it revokes the link."""
+    patient = get_object_or_404(Patient.objects.active(), calendar_token=token)
+    plan = selectors.today_plan(patient)
+    program = plan.program if plan.state not in ("no_program", "paused") else None
+    items = selectors.current_items(program) if program and program.current_phase_id else []
+    body = exports.routine_calendar(patient=patient, program=program, items=items, host=request.get_host())
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = 'inline; filename="my-exercises.ics"'
+    response["Cache-Control"] = "no-store, private"
+    return response

@@ -173,6 +173,7 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": crontab(minute=0, hour=8, day_of_week="mon"),
     },
     "outbox-sweep": {"task": "portal.outbox.sweep", "schedule": 60.0},
+    "patients-check-inactivity": {"task": "patients.check_inactivity", "schedule": crontab(minute=20)},
 }
 
 # --- Email outbox (portal/outbox) ---------------------------------------------------

@@ -1,10 +1,12 @@
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import FileExtensionValidator, MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import F, Max, Q, Value
+from django.db.models import Count, F, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce, Greatest
 from django.urls import reverse
 from django.utils import timezone
 
@@ -243,14 +245,27 @@ class ProgramQuerySet(models.QuerySet):
         return self.filter(patient__user=user)
 
     def with_activity(self):
-        """Annotate `sessions_last_7_days` and `last_activity` in the same query, for lists.
+        """Annotate `sessions_last_7_days` and `last_activity` (the later of the last change and the last
+        session logged) in the same query, for lists.
 
-        Sessions are logged by the patients app; until its log exists, activity is the last
-        recorded change and the session count is zero. Extend here, never per row.
+        Sessions are the patients app's `session_logs`: reached through the reverse relation's model
+        so this app imports nothing from patients. Subqueries, not joins, so the counts are exact and
+        only the rows shown are computed.
         """
+        sessions = self.model._meta.get_field("session_logs").related_model.objects.filter(program=OuterRef("pk"))
+        week_ago = timezone.localdate() - timedelta(days=6)
+        recent = sessions.filter(performed_on__gte=week_ago).order_by().values("program")
+        last_session = sessions.order_by("-logged_at").values("logged_at")[:1]
+        last_change = ProgramChange.objects.filter(program=OuterRef("pk")).order_by("-at").values("at")[:1]
         return self.annotate(
-            sessions_last_7_days=Value(0, output_field=models.IntegerField()),
-            last_activity=Max("changes__at"),
+            sessions_last_7_days=Coalesce(
+                Subquery(recent.annotate(n=Count("pk")).values("n")), Value(0), output_field=models.IntegerField()
+            ),
+            # GREATEST is NULL on SQLite when either side is: coalesce each with the other first.
+            last_activity=Greatest(
+                Coalesce(Subquery(last_session), Subquery(last_change)),
+                Coalesce(Subquery(last_change), Subquery(last_session)),
+            ),
         )
 
 

@@ -3,9 +3,10 @@ import io
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 
 from patients.management.commands.seed_scale import BENCH_PATIENT_EMAIL, BENCH_PHYSIO_EMAIL, DOMAIN
-from patients.models import Alert, CheckIn, Patient
+from patients.models import Alert, CheckIn, ExerciseLog, Patient, SessionLog
 from patients.questionnaires import Questionnaire
 from portal.models import Clinic
 
@@ -48,3 +49,15 @@ def test_seed_scale_refuses_to_add_twice_and_reset_replaces_only_scale_rows(db, 
     assert scale_scores() == first  # a fixed seed: the same sizes give the same data
     assert Patient.objects.filter(user__email__endswith=f"@{DOMAIN}").count() == 120
     assert Patient.objects.filter(pk=patient.pk).exists()
+
+
+def test_seed_scale_gives_patients_programs_and_the_bench_patient_a_year_of_daily_sessions(db):
+    seed()
+
+    bench_patient = Patient.objects.get(user__email=BENCH_PATIENT_EMAIL)
+    program = bench_patient.programs.get(status="active")
+    assert program.current_phase.items.count() == 4
+    assert bench_patient.session_logs.count() == 365
+    assert ExerciseLog.objects.filter(session__patient=bench_patient).count() == 365 * 4
+    assert SessionLog.objects.filter(patient__user__email__endswith=f"@{DOMAIN}").count() > 365 + 100
+    assert not SessionLog.objects.filter(performed_on__gte=timezone.localdate()).exists()

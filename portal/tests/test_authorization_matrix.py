@@ -45,8 +45,10 @@ MATRIX: list[tuple[str, str]] = [
     (r"two_factor", "login 200 200 200 200 200 200 200"),
     (r"programs:exercise_detail", "200 200 200 200 200 200 200 200"),
     # The patient's own pages: patient B gets 404 for patient A's objects, staff get 404 (not patients)
+    (r"patients:(today|progress|export|export_file)", "login 200 200 404 404 404 404 404"),
     (r"patients:(check_in_list|check_in_form|settings)", "login 200 200 404 404 404 404 404"),
-    (r"patients:check_in_done", "login 200 404 404 404 404 404 404"),
+    (r"patients:(check_in_done|session_done)", "login 200 404 404 404 404 404 404"),
+    (r"patients:calendar_feed", "200 200 200 200 200 200 200 200"),  # no login: the token is the credential
     (r"patients:rotate_calendar", "405 405 405 405 405 405 405 405"),
     # Admin: closed to anonymous visitors and patients
     (r"admin:(index|password_change|password_change_done)", "admin admin admin 200 200 200 200 200"),
@@ -60,6 +62,7 @@ MATRIX: list[tuple[str, str]] = [
     (r"admin:patients_patient_add", "admin admin admin 200 200 403 200 200"),
     (r"admin:patients_alert_add", "admin admin admin 403 403 403 403 403"),
     (r"admin:patients_(patient|alert)_(change|history)", "admin admin admin 200 404 404 200 200"),
+    (r"admin:patients_patient_progress", "admin admin admin 200 404 404 200 200"),
     (r"admin:patients_(patient|alert)_delete", "admin admin admin 403 404 404 403 403"),  # archived, never deleted
     (r"admin:patients_(patient|alert)_redirect", "admin admin admin 302 302 302 302 302"),
     # Staff accounts and clinics, scoped to the clinic
@@ -149,6 +152,18 @@ def world(clinic, clinic2, patient, other_patient, patient2, physio, physio2, ed
     article = published_article(reviewer=physio, author=editor, slug="sciatica")
     template = make_template(phases=1, items_per_phase=1)
     program = assign_program(patient=patient, physio=physio, template=template, start_date=datetime.date.today())
+    session = patient_services.log_session(
+        patient=patient,
+        program=program,
+        performed_on=datetime.date.today(),
+        pain_before=2,
+        pain_after=1,
+        difficulty="about_right",
+        note="",
+        red_flags=[],
+        exercises=[],
+        token=uuid.uuid4(),
+    )
     objects = {
         "patients_patient": patient,
         "patients_alert": alert,
@@ -184,7 +199,7 @@ def world(clinic, clinic2, patient, other_patient, patient2, physio, physio2, ed
         "clinic_admin": clinic_admin,
         "superuser": superuser,
     }
-    return {"objects": objects, "users": users, "check_in": check_in}
+    return {"objects": objects, "users": users, "check_in": check_in, "session": session}
 
 
 def concrete_path(route: str, name: str, world) -> str:
@@ -197,6 +212,7 @@ def concrete_path(route: str, name: str, world) -> str:
         return "/admin/no-such-page/"
     values = {
         "token": unsubscribe_token("sam@example.com", "reminders") if name == "outbox-unsubscribe" else "set-password",
+        "fmt": "csv",
         "slug": "sciatica" if name == "articles:detail" else "knee-to-chest",
         "revision_pk": str(world["objects"]["articles_article"].revisions.first().pk),
         "questionnaire": Questionnaire.ODI,
@@ -207,6 +223,10 @@ def concrete_path(route: str, name: str, world) -> str:
     obj = next((o for key, o in world["objects"].items() if admin_name.startswith(key + "_")), None)
     if name == "patients:check_in_done":
         obj = world["check_in"]
+    if name == "patients:session_done":
+        obj = world["session"]
+    if name == "patients:calendar_feed":
+        values["token"] = str(world["objects"]["patients_patient"].calendar_token)
     if name.startswith("programs:handout"):
         obj = world["objects"]["programs_program"]
     if name == "admin:view_on_site":

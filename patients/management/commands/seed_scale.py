@@ -18,19 +18,20 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from datetime import time as clock
 
-from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
-from patients.models import Alert, CheckIn, CheckInSchedule, Patient
+from patients.models import Alert, CheckIn, CheckInSchedule, ExerciseLog, Patient, SessionLog
 from patients.questionnaires import Questionnaire
 from patients.services import DEFAULT_SCHEDULES, score_answers
 from portal import roles
 from portal.models import AuditEvent, Clinic
+from programs.models import Exercise, Program, ProgramChange, ProgramItem, ProgramPhase, ProgramTemplate
 
 DOMAIN = "scale.example"
 CLINIC_SLUG_PREFIX = "scale-"
@@ -71,6 +72,7 @@ class Scale:
     clinics: list[Clinic] = field(default_factory=list)
     physios: dict[int, list[int]] = field(default_factory=dict)  # clinic pk -> physio user pks
     patients: list[SeededPatient] = field(default_factory=list)
+    programs: dict[int, tuple[int, int]] = field(default_factory=dict)  # patient pk -> (program pk, phase pk)
 
 
 def batched(items: list, size: int = BATCH) -> Iterator[list]:
@@ -305,13 +307,142 @@ def seed_alerts(scale: Scale, share: float = 0.08) -> int:
         return bulk(Alert, rows())
 
 
-def seed_session_logs(scale: Scale, per_patient: int) -> int | None:
-    """Programs and session logs are not on this branch yet: None means "nothing to seed"."""
-    try:
-        apps.get_model("patients", "SessionLog")
-    except LookupError:
-        return None
-    raise CommandError("patients.SessionLog exists now: write seed_session_logs (and programs) in seed_scale.")
+SCALE_EXERCISES = [
+    # slug suffix, name, hold seconds
+    ("pelvic-tilt", "Pelvic tilt", 5),
+    ("knee-to-chest", "Knee to chest stretch", 20),
+    ("bridge", "Bridge", 3),
+    ("cat-camel", "Cat and camel", 0),
+]
+
+
+def seed_programs(scale: Scale) -> int:
+    """One program per patient from a scale template: one phase of four exercises.
+
+    Discharged (archived) patients' programs are completed; the rest are active. The bench patient's
+    phase spans their whole year so every logged day falls inside it.
+    """
+    exercises = Exercise.objects.bulk_create(
+        Exercise(
+            name=f"Scale {name}",
+            slug=f"{CLINIC_SLUG_PREFIX}{slug}",
+            body_region=Exercise.BodyRegion.LOWER_BACK,
+            kind=Exercise.Kind.MOBILITY,
+            summary=f"{name} (scale data).",
+            instructions="Lie on your back.\nMove slowly.\nBreathe out as you move.",
+            hold_seconds=hold,
+        )
+        for slug, name, hold in SCALE_EXERCISES
+    )
+    template = ProgramTemplate.objects.create(name="Scale low back pain", slug=f"{CLINIC_SLUG_PREFIX}low-back")
+    archived = set(
+        Patient.objects.filter(pk__in=[p.pk for p in scale.patients], archived_at__isnull=False).values_list(
+            "pk", flat=True
+        )
+    )
+    physio_of = dict(Patient.objects.filter(user__email__endswith=f"@{DOMAIN}").values_list("pk", "primary_physio"))
+    count = 0
+    for patients in batched(scale.patients):
+        programs = Program.objects.bulk_create(
+            Program(
+                patient_id=p.pk,
+                physio_id=physio_of[p.pk],
+                template=template,
+                title="Low back pain: getting moving",
+                start_date=p.started_on,
+                status=Program.Status.COMPLETED if p.pk in archived else Program.Status.ACTIVE,
+            )
+            for p in patients
+        )
+        phases = ProgramPhase.objects.bulk_create(
+            ProgramPhase(
+                program_id=program.pk,
+                order=1,
+                title="Weeks 1–12",
+                start_date=p.started_on,
+                end_date=max(p.started_on + timedelta(days=83), scale.today + timedelta(days=28)),
+            )
+            for program, p in zip(programs, patients, strict=True)
+        )
+        ProgramItem.objects.bulk_create(
+            ProgramItem(
+                program_id=phase.program_id,
+                phase_id=phase.pk,
+                exercise=exercise,
+                order=order,
+                sets=2,
+                reps=10,
+                hold_seconds=exercise.hold_seconds,
+                days_per_week=7,
+            )
+            for phase in phases
+            for order, exercise in enumerate(exercises, start=1)
+        )
+        for program, phase, p in zip(programs, phases, patients, strict=True):
+            scale.programs[p.pk] = (program.pk, phase.pk)
+        count += len(programs)
+    # One statement instead of 100k updates: each program's current phase is its only phase.
+    Program.objects.filter(template=template).update(
+        current_phase=Subquery(ProgramPhase.objects.filter(program=OuterRef("pk")).values("pk")[:1])
+    )
+    return count
+
+
+def seed_session_logs(scale: Scale, per_patient: int) -> int:
+    """`per_patient` sessions on distinct past days; the bench patient logs daily for a year, with exercise logs.
+
+    Exercise logs only for the bench patient: the pages the benchmark measures read them for that patient,
+    and 100k × 20 × 4 rows would make seeding slow without measuring anything more.
+    """
+    rng = scale.rng
+    bench_pk = Patient.objects.get(user__email=BENCH_PATIENT_EMAIL).pk
+    items = list(
+        ProgramItem.objects.filter(phase_id=scale.programs[bench_pk][1]).values_list("pk", "hold_seconds", "exercise")
+    )
+
+    def rows():
+        for patient in scale.patients:
+            program_id, phase_id = scale.programs[patient.pk]
+            elapsed = (scale.today - patient.started_on).days
+            if patient.pk == bench_pk:
+                days = range(0, elapsed)
+            else:
+                days = sorted(rng.sample(range(elapsed), min(per_patient, elapsed))) if elapsed else []
+            for day in days:
+                progress = min(1.0, day / 84)
+                pain = max(0, min(10, round(patient.severity * 8 * (1 - 0.5 * progress) + rng.uniform(-1, 1))))
+                performed_on = patient.started_on + timedelta(days=day)
+                yield SessionLog(
+                    patient_id=patient.pk,
+                    program_id=program_id,
+                    phase_id=phase_id,
+                    performed_on=performed_on,
+                    logged_at=at(performed_on, rng.randint(7, 21), rng.randint(0, 59)),
+                    pain_before=pain,
+                    pain_after=max(0, pain - rng.randint(0, 2)),
+                    difficulty=SessionLog.Difficulty.ABOUT_RIGHT,
+                    token=uuid.UUID(int=rng.getrandbits(128)),
+                )
+
+    with historical_dates((SessionLog, "logged_at")):
+        count = bulk(SessionLog, rows())
+    sessions = SessionLog.objects.filter(patient_id=bench_pk).values_list("pk", flat=True)
+    bulk(
+        ExerciseLog,
+        (
+            ExerciseLog(
+                session_id=session,
+                item_id=item,
+                sets_done=2,
+                reps_done=10,
+                side="both",
+                prescribed={"sets": 2, "reps": 10, "hold_seconds": hold, "days_per_week": 7, "side": "both"},
+            )
+            for session in sessions.iterator()
+            for item, hold, _exercise in items
+        ),
+    )
+    return count
 
 
 # --- Reset ---------------------------------------------------------------------------------------------
@@ -322,7 +453,18 @@ def reset() -> dict[str, int]:
     User = get_user_model()
     scale_users = User.objects.filter(email__endswith=f"@{DOMAIN}")
     scale_patients = Patient.objects.filter(user__email__endswith=f"@{DOMAIN}")
+    scale_sessions = SessionLog.objects.filter(patient__in=scale_patients)
+    scale_programs = Program.objects.filter(patient__in=scale_patients)
     steps = [
+        ("exercise logs", ExerciseLog.objects.filter(session__in=scale_sessions)),
+        ("session logs", scale_sessions),
+        ("program changes", ProgramChange.objects.filter(program__in=scale_programs)),
+        ("program items", ProgramItem.objects.filter(program__in=scale_programs)),
+        # Programs point at their current phase and phases at their program: unhook first (see below).
+        ("program phases", ProgramPhase.objects.filter(program__in=scale_programs)),
+        ("programs", scale_programs),
+        ("program templates", ProgramTemplate.objects.filter(slug__startswith=CLINIC_SLUG_PREFIX)),
+        ("exercises", Exercise.objects.filter(slug__startswith=CLINIC_SLUG_PREFIX)),
         ("alerts", Alert.objects.filter(patient__in=scale_patients)),
         ("check-ins", CheckIn.objects.filter(patient__in=scale_patients)),
         ("check-in schedules", CheckInSchedule.objects.filter(patient__in=scale_patients)),
@@ -332,6 +474,7 @@ def reset() -> dict[str, int]:
         ("users", scale_users),
         ("clinics", Clinic.objects.filter(slug__startswith=CLINIC_SLUG_PREFIX)),
     ]
+    scale_programs.update(current_phase=None)
     deleted = {}
     for label, queryset in steps:
         # A raw DELETE: these rows have no signals to run, and the collector would load 100k objects.
@@ -366,6 +509,7 @@ class Command(BaseCommand):
             ("check-in schedules", lambda: seed_check_in_schedules(scale)),
             ("check-ins", lambda: seed_check_ins(scale, options["check_ins_per_patient"])),
             ("alerts", lambda: seed_alerts(scale)),
+            ("programs", lambda: seed_programs(scale)),
             ("session logs", lambda: seed_session_logs(scale, options["logs_per_patient"])),
         ]
         started = time.monotonic()
@@ -373,6 +517,5 @@ class Command(BaseCommand):
             for label, step in steps:
                 step_started = time.monotonic()
                 count = step()
-                shown = "not on this branch" if count is None else count
-                self.stdout.write(f"{label}: {shown} ({time.monotonic() - step_started:.1f} s)")
+                self.stdout.write(f"{label}: {count} ({time.monotonic() - step_started:.1f} s)")
         self.stdout.write(self.style.SUCCESS(f"seeded in {time.monotonic() - started:.1f} s"))

@@ -1,0 +1,308 @@
+"""Reads for the patient's pages and the physio's progress page.
+
+Every read is a fixed number of queries however long the patient's history is: figures are
+aggregated in the database and lists are bounded by a window or a slice.
+"""
+
+import zoneinfo
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from django.db.models import Avg, Count, Max, Prefetch, Q
+from django.utils import timezone
+
+from patients.charts import LineChart, Series, line_chart
+from patients.models import Alert, CheckIn, ExerciseLog, Patient, SessionLog
+from patients.questionnaires import Questionnaire
+from patients.services import local_today
+from programs.models import Program, ProgramItem, ProgramPhase
+
+PROGRESS_WEEKS = 12
+RECENT_SESSIONS = 10
+OPEN_ALERTS = 10
+SCORES_DAYS = 365
+WEEKDAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+
+
+# --- Today ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class TodayPlan:
+    """What /my/ shows. `state`: no_program, paused, not_started, nothing_due or due."""
+
+    today: date
+    state: str
+    program: Program | None = None
+    items: list[ProgramItem] = field(default_factory=list)
+    done_this_week: dict[int, int] = field(default_factory=dict)
+    logged_today: list[SessionLog] = field(default_factory=list)
+
+
+def current_items(program: Program) -> list[ProgramItem]:
+    return list(
+        program.items.current()
+        .filter(phase_id=program.current_phase_id)
+        .select_related("exercise")
+        .prefetch_related("exercise__images")
+    )
+
+
+def today_plan(patient: Patient) -> TodayPlan:
+    """Exercises of the active program's current phase that are due today.
+
+    An item prescribed every day is always due. One prescribed fewer days a week is due until the patient
+    has done it on that many days this week (Monday to Sunday).
+    """
+    today = local_today(patient)
+    programs = list(
+        patient.programs.filter(status__in=[Program.Status.ACTIVE, Program.Status.PAUSED])
+        .select_related("current_phase")
+        .order_by("status")  # "active" sorts before "paused"
+    )
+    logged_today = list(
+        patient.session_logs.filter(performed_on=today)
+        .order_by("logged_at")
+        .prefetch_related(Prefetch("exercises", ExerciseLog.objects.select_related("item__exercise")))
+    )
+    if not programs:
+        return TodayPlan(today, "no_program", logged_today=logged_today)
+    program = programs[0]
+    if program.status == Program.Status.PAUSED:
+        return TodayPlan(today, "paused", program, logged_today=logged_today)
+    phase = program.current_phase
+    if phase is None or phase.start_date > today:
+        return TodayPlan(today, "not_started", program, logged_today=logged_today)
+    items = current_items(program)
+    monday = today - timedelta(days=today.weekday())
+    done = dict(
+        ExerciseLog.objects.filter(
+            session__patient=patient, session__performed_on__gte=monday, item__in=[i.pk for i in items]
+        )
+        .values("item")
+        .annotate(days=Count("session__performed_on", distinct=True))
+        .values_list("item", "days")
+    )
+    due = [item for item in items if item.days_per_week >= 7 or done.get(item.pk, 0) < item.days_per_week]
+    return TodayPlan(today, "due" if due else "nothing_due", program, due, done, logged_today)
+
+
+# --- Progress -----------------------------------------------------------------------------------------
+
+
+@dataclass
+class Week:
+    monday: date
+    days: list[tuple[date, str]]  # (day, "done" | "missed" | "rest" | "future")
+    done: int
+    prescribed: int
+
+
+@dataclass
+class Progress:
+    pain: LineChart
+    odi: LineChart
+    psfs: LineChart
+    weeks: list[Week]
+    recent: list[SessionLog]
+    alerts: list[Alert]
+    weekdays: list[str] = field(default_factory=lambda: WEEKDAYS)
+
+
+def progress(patient: Patient, *, with_alerts: bool = False) -> Progress:
+    today = local_today(patient)
+    monday = today - timedelta(days=today.weekday())
+    start = monday - timedelta(weeks=PROGRESS_WEEKS - 1)
+    pain_rows = (
+        patient.session_logs.filter(performed_on__gte=start)
+        .values("performed_on")
+        .annotate(before=Avg("pain_before"), after=Avg("pain_after"))
+        .order_by("performed_on")
+    )
+    pain = line_chart(
+        f"Pain before and after exercise, last {PROGRESS_WEEKS} weeks (0 = none, 10 = worst)",
+        "pain",
+        [
+            Series("Before", "series-a", [(r["performed_on"], round(float(r["before"]), 1)) for r in pain_rows]),
+            Series("After", "series-b", [(r["performed_on"], round(float(r["after"]), 1)) for r in pain_rows]),
+        ],
+        y_min=0,
+        y_max=10,
+        y_step=2,
+    )
+    odi, psfs = _score_charts(patient)
+    recent = list(
+        patient.session_logs.select_related("program")
+        .annotate(exercise_count=Count("exercises"))
+        .order_by("-performed_on", "-logged_at")[:RECENT_SESSIONS]
+    )
+    alerts = list(patient.alerts.open()[:OPEN_ALERTS]) if with_alerts else []
+    return Progress(pain, odi, psfs, _adherence(patient, start, today), recent, alerts)
+
+
+def _score_charts(patient: Patient) -> tuple[LineChart, LineChart]:
+    since = timezone.now() - timedelta(days=SCORES_DAYS)
+    rows = (
+        CheckIn.objects.filter(
+            patient=patient, questionnaire__in=[Questionnaire.ODI, Questionnaire.PSFS], submitted_at__gte=since
+        )
+        .order_by("submitted_at")
+        .values_list("questionnaire", "submitted_at", "score")
+    )
+    zone = zoneinfo.ZoneInfo(patient.timezone)
+    points: dict[str, list[tuple[date, float]]] = {Questionnaire.ODI: [], Questionnaire.PSFS: []}
+    for questionnaire, submitted_at, score in rows:
+        points[questionnaire].append((submitted_at.astimezone(zone).date(), float(score)))
+    odi = line_chart(
+        "Oswestry disability score over the last year (lower is better)",
+        "%",
+        [Series("Oswestry %", "series-a", points[Questionnaire.ODI])],
+        y_min=0,
+        y_max=100,
+        y_step=20,
+    )
+    psfs = line_chart(
+        "Your activities score (PSFS) over the last year (higher is better)",
+        "score",
+        [Series("PSFS", "series-a", points[Questionnaire.PSFS])],
+        y_min=0,
+        y_max=10,
+        y_step=2,
+    )
+    return odi, psfs
+
+
+def _adherence(patient: Patient, start: date, today: date) -> list[Week]:
+    """Days with a session against the days prescribed, week by week, newest week first.
+
+    A day is prescribed at the rate of the phase covering it (the most frequent item's days a week):
+    a phase of three days a week prescribes 3/7 of each of its days, rounded per week.
+    """
+    logged = set(
+        patient.session_logs.filter(performed_on__gte=start, performed_on__lte=today)
+        .order_by()  # the default ordering would add logged_at to the DISTINCT
+        .values_list("performed_on", flat=True)
+        .distinct()
+    )
+    phases = list(
+        ProgramPhase.objects.filter(
+            program__patient=patient,
+            program__status__in=[Program.Status.ACTIVE, Program.Status.COMPLETED],
+            end_date__gte=start,
+            start_date__lte=today,
+        )
+        .annotate(days=Max("items__days_per_week", filter=Q(items__removed_at__isnull=True)))
+        .values_list("start_date", "end_date", "days")
+    )
+
+    def rate(day: date) -> int:
+        return max((days or 0 for first, last, days in phases if first <= day <= last), default=0)
+
+    weeks = []
+    for index in range(PROGRESS_WEEKS):
+        monday = start + timedelta(weeks=index)
+        days, share = [], 0.0
+        for offset in range(7):
+            day = monday + timedelta(days=offset)
+            per_week = rate(day)
+            if day > today:
+                status = "future"
+            elif day in logged:
+                status = "done"
+            else:
+                status = "missed" if per_week >= 7 else "rest"
+            if day <= today:
+                share += per_week / 7
+            days.append((day, status))
+        done = sum(1 for _, status in days if status == "done")
+        weeks.append(Week(monday, days, done, round(share)))
+    while len(weeks) > 1 and not weeks[0].done and not weeks[0].prescribed:
+        weeks.pop(0)  # nothing to show before the programme started
+    return list(reversed(weeks))
+
+
+# --- Export -------------------------------------------------------------------------------------------
+
+
+def export_data(patient: Patient) -> dict:
+    """Everything we hold about the patient, as plain data (the same for the CSV and the JSON file)."""
+    user = patient.user
+    programs = patient.programs.select_related("physio").prefetch_related(
+        "phases", Prefetch("items", ProgramItem.objects.select_related("exercise", "phase"))
+    )
+    sessions = patient.session_logs.order_by("performed_on", "logged_at").prefetch_related(
+        Prefetch("exercises", ExerciseLog.objects.select_related("item__exercise"))
+    )
+    return {
+        "profile": {
+            "email": user.email,
+            "first_name": user.first_name,
+            "last_name": user.last_name,
+            "date_of_birth": patient.date_of_birth.isoformat() if patient.date_of_birth else "",
+            "phone": patient.phone,
+            "clinic": patient.clinic.name,
+            "timezone": patient.timezone,
+            "reminder_time": patient.reminder_time.strftime("%H:%M"),
+            "quiet_hours_start": patient.quiet_hours_start.strftime("%H:%M"),
+            "quiet_hours_end": patient.quiet_hours_end.strftime("%H:%M"),
+            "created_at": patient.created_at.isoformat(),
+        },
+        "programs": [
+            {
+                "title": program.title,
+                "status": program.status,
+                "start_date": program.start_date.isoformat(),
+                "goals": program.goals,
+                "physiotherapist": program.physio.get_full_name(),
+                "phases": [
+                    {"title": p.title, "start_date": p.start_date.isoformat(), "end_date": p.end_date.isoformat()}
+                    for p in program.phases.all()
+                ],
+                "items": [
+                    {
+                        "exercise": item.exercise.name,
+                        "phase": item.phase.title,
+                        "dosage": item.dosage_in_words,
+                        **item.dosage_dict(),
+                        "note": item.note,
+                        "removed_at": item.removed_at.isoformat() if item.removed_at else "",
+                    }
+                    for item in program.items.all()
+                ],
+            }
+            for program in programs
+        ],
+        "sessions": [
+            {
+                "performed_on": s.performed_on.isoformat(),
+                "logged_at": s.logged_at.isoformat(),
+                "pain_before": s.pain_before,
+                "pain_after": s.pain_after,
+                "difficulty": s.difficulty,
+                "note": s.note,
+                "red_flags": s.red_flags,
+                "exercises": [
+                    {
+                        "exercise": log.item.exercise.name,
+                        "sets_done": log.sets_done,
+                        "reps_done": log.reps_done,
+                        "side": log.side,
+                        "prescribed": log.prescribed,
+                    }
+                    for log in s.exercises.all()
+                ],
+            }
+            for s in sessions
+        ],
+        "check_ins": [
+            {
+                "questionnaire": c.questionnaire,
+                "submitted_at": c.submitted_at.isoformat(),
+                "score": str(c.score),
+                "band": c.band,
+                "answers": c.answers,
+                "red_flags": c.red_flags,
+            }
+            for c in patient.check_ins.order_by("submitted_at")
+        ],
+    }

@@ -1,0 +1,179 @@
+import uuid
+from datetime import timedelta
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from patients import services
+from patients.models import Alert, ExerciseLog, FollowUpRules, SessionLog
+from patients.tests.factories import PatientFactory
+from programs.models import Program
+from programs.services import pause_program, update_program_item
+
+
+def test_a_retried_session_is_recorded_once(log, patient):
+    token = uuid.uuid4()
+    first = log(token=token)
+    again = log(token=token, pain_before=9)
+
+    assert again.pk == first.pk
+    assert SessionLog.objects.filter(patient=patient).count() == 1
+    assert ExerciseLog.objects.filter(session=first).count() == 3
+    assert not Alert.objects.exists()  # the retry's pain 9 was never recorded
+
+
+def test_exercise_logs_keep_the_dosage_prescribed_when_logged(log, program, physio):
+    session = log()
+    item = program.items.current().filter(phase=program.current_phase).first()
+    update_program_item(item=item, actor=physio, sets=5)
+
+    kept = session.exercises.get(item=item).prescribed
+    assert kept["sets"] == 2 and kept["reps"] == 12 and kept["side"] == "left"
+
+
+def test_a_session_in_the_future_is_refused(log, today):
+    with pytest.raises(ValidationError, match="future"):
+        log(performed_on=today + timedelta(days=2))
+    assert not SessionLog.objects.exists()
+
+
+def test_an_exercise_from_another_program_is_refused(log, other_patient, physio, today):
+    from programs.services import assign_program
+
+    other = assign_program(patient=other_patient, physio=physio, start_date=today)
+    from programs.tests.factories import ExerciseFactory
+
+    item = other.items.create(phase=other.current_phase, exercise=ExerciseFactory())
+    with pytest.raises(ValidationError, match="not part of this program"):
+        log(exercises=[{"item": item, "sets_done": 1, "reps_done": 1, "side": "both"}])
+    assert not SessionLog.objects.exists()
+
+
+def test_out_of_range_pain_is_refused_by_the_service(log):
+    with pytest.raises(ValidationError):
+        log(pain_after=11)
+
+
+def test_red_flags_raise_one_urgent_alert_even_when_retried(log, patient):
+    token = uuid.uuid4()
+    log(token=token, red_flags=["saddle_numbness"])
+    log(token=token, red_flags=["saddle_numbness"])
+
+    alert = Alert.objects.get(patient=patient)
+    assert alert.severity == Alert.Severity.URGENT and alert.kind == Alert.Kind.RED_FLAG
+
+
+@pytest.mark.parametrize(("pain_before", "pain_after", "alerted"), [(6, 6, False), (7, 3, True), (2, 8, True)])
+def test_pain_at_the_critical_level_raises_a_critical_alert(log, pain_before, pain_after, alerted):
+    log(pain_before=pain_before, pain_after=pain_after)
+
+    critical = Alert.objects.filter(kind=Alert.Kind.PAIN_HIGH, severity=Alert.Severity.CRITICAL)
+    assert critical.exists() is alerted
+
+
+def test_two_painful_sessions_on_one_day_raise_one_alert(log):
+    log(pain_before=8)
+    log(pain_before=9)
+
+    assert Alert.objects.filter(kind=Alert.Kind.PAIN_HIGH).count() == 1
+
+
+def test_the_clinics_own_threshold_applies(log, clinic):
+    FollowUpRules.objects.create(clinic=clinic, pain_critical_at=5)
+    log(pain_before=5, pain_after=4)
+
+    assert Alert.objects.filter(kind=Alert.Kind.PAIN_HIGH).exists()
+
+
+def test_pain_rising_over_the_baseline_raises_a_high_alert_after_three_sessions(log, today):
+    for days_ago, pain in [(5, 2), (4, 3), (3, 4)]:  # baseline = mean pain before = 3
+        log(performed_on=today - timedelta(days=days_ago), pain_before=pain, pain_after=pain)
+    assert not Alert.objects.exists()
+
+    log(performed_on=today - timedelta(days=2), pain_before=4, pain_after=4)  # +1: fine
+    assert not Alert.objects.exists()
+    log(performed_on=today, pain_before=3, pain_after=5)  # +2 after exercise
+
+    alert = Alert.objects.get()
+    assert (alert.kind, alert.severity) == (Alert.Kind.PAIN_RISE, Alert.Severity.HIGH)
+    assert "baseline 3.0" in alert.message
+
+
+def test_no_rise_alert_without_a_baseline(log):
+    log(pain_before=1, pain_after=1)
+    log(pain_before=6, pain_after=6)
+
+    assert not Alert.objects.exists()
+
+
+# --- Inactivity ------------------------------------------------------------------------------------
+
+
+def _age(session, hours):
+    SessionLog.objects.filter(pk=session.pk).update(logged_at=timezone.now() - timedelta(hours=hours))
+
+
+@pytest.mark.parametrize(("hours", "expected"), [(10, None), (50, Alert.Severity.LOW), (15 * 24, Alert.Severity.HIGH)])
+def test_inactivity_raises_low_then_high_alerts(log, patient, hours, expected):
+    _age(log(), hours)
+
+    services.check_inactivity(now=timezone.now())
+
+    assert list(patient.alerts.values_list("severity", flat=True)) == ([expected] if expected else [])
+
+
+def test_inactivity_alerts_are_raised_once_per_quiet_spell(log, patient):
+    _age(log(), 100)
+    services.check_inactivity()
+    services.check_inactivity()
+    assert patient.alerts.count() == 1
+
+    _age(log(), 50)  # they came back, then went quiet again
+    services.check_inactivity()
+    assert patient.alerts.count() == 2
+
+
+def test_inactivity_skips_archived_patients_and_paused_programs(log, patient, program, physio, other_patient):
+    _age(log(), 50)
+    pause_program(program=program, actor=physio)
+    services.check_inactivity()
+    assert not Alert.objects.exists()
+
+
+def test_inactivity_counts_from_the_assignment_when_nothing_was_logged(program, patient):
+    Program.objects.filter(pk=program.pk).update(created_at=timezone.now() - timedelta(days=3))
+    services.check_inactivity()
+    assert patient.alerts.get().severity == Alert.Severity.LOW
+
+
+def test_inactivity_reads_every_patient_in_a_fixed_number_of_queries(
+    program, patient, physio, clinic, django_assert_num_queries
+):
+    from programs.services import assign_program
+
+    Program.objects.update(created_at=timezone.now() - timedelta(days=3))
+    with django_assert_num_queries(3):  # rules, candidates, one insert
+        services.check_inactivity()
+    for _ in range(5):
+        assign_program(
+            patient=PatientFactory(clinic=clinic, primary_physio=physio), physio=physio, start_date=program.start_date
+        )
+    Program.objects.exclude(pk=program.pk).update(created_at=timezone.now() - timedelta(days=3))
+    with django_assert_num_queries(3):
+        services.check_inactivity()
+    assert Alert.objects.count() == 6
+
+
+# --- Program activity columns ---------------------------------------------------------------------
+
+
+def test_program_activity_counts_sessions_of_the_last_seven_days(log, program, today):
+    log(performed_on=today)
+    log(performed_on=today - timedelta(days=6))
+    log(performed_on=today - timedelta(days=7))
+    latest = log(performed_on=today - timedelta(days=8))  # logged last
+
+    annotated = Program.objects.with_activity().get(pk=program.pk)
+    assert annotated.sessions_last_7_days == 2
+    assert annotated.last_activity == SessionLog.objects.get(pk=latest.pk).logged_at
