@@ -147,3 +147,7 @@ class SettingsForm(forms.ModelForm):
         widgets = {
             name: forms.TimeInput(attrs={"type": "time"}, format="%H:%M") for name in fields if name != "timezone"
         }
+
+
+class NewInvitationForm(forms.Form):
+    email = forms.EmailField(label="Your email address", help_text="The address your clinic invited.")

@@ -4,6 +4,8 @@ from patients import views
 
 app_name = "patients"
 urlpatterns = [
+    path("accounts/welcome/new/", views.welcome_new, name="welcome_new"),
+    path("accounts/welcome/<uidb64>/<token>/", views.WelcomeView.as_view(), name="welcome"),
     path("my/check-in/", views.check_in_list, name="check_in_list"),
     path("my/check-in/<slug:questionnaire>/", views.check_in_form, name="check_in_form"),
     path("my/check-in/done/<int:pk>/", views.check_in_done, name="check_in_done"),
