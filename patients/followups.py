@@ -44,9 +44,9 @@ def in_quiet_hours(moment: datetime.time, start: datetime.time, end: datetime.ti
     return moment >= start or moment < end
 
 
-def batches(queryset: QuerySet, fields: list[str], size: int = BATCH_SIZE) -> Iterator[list[tuple]]:
+def batches(queryset: QuerySet, fields: list[str], size: int | None = None) -> Iterator[list[tuple]]:
     """Rows of (pk, *fields), walked by primary key so memory stays flat and each query is an index range."""
-    last = 0
+    size, last = size or BATCH_SIZE, 0
     while True:
         rows = list(queryset.filter(pk__gt=last).order_by("pk").values_list("pk", *fields)[:size])
         if not rows:
