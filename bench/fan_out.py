@@ -99,7 +99,8 @@ def main() -> None:
         queued = followups.fan_out_reminders()
         seconds = time.perf_counter() - started
         print(f"{label}: {queued:,} rows queued in {seconds:.1f} s ({queued / seconds:,.0f}/s)", flush=True)
-    print(f"batch size {followups.BATCH_SIZE}; tasks on the broker: {app.connection().default_channel.client.llen('celery')}")
+    waiting = app.connection().default_channel.client.llen("celery")
+    print(f"batch size {followups.BATCH_SIZE}; tasks on the broker: {waiting}")
     app.control.purge()
 
 
