@@ -7,6 +7,7 @@ health detail; scores and pain appear only in bodies.
 
 import datetime
 from statistics import mean
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -87,9 +88,7 @@ def invitation(context: dict) -> dict:
 
 
 def local_today(patient: Patient, now: datetime.datetime | None = None) -> datetime.date:
-    from patients.followups import zone
-
-    return (now or timezone.now()).astimezone(zone(patient.timezone)).date()
+    return (now or timezone.now()).astimezone(ZoneInfo(patient.timezone)).date()
 
 
 @register_kind(REMINDER, group="reminders")
