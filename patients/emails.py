@@ -19,6 +19,7 @@ from django.utils.http import urlsafe_base64_encode
 
 from patients.models import Alert, CheckInSchedule, Patient, SessionLog
 from portal.outbox import Cancel, queue_email, register_kind
+from portal.outbox.rendering import PREVIEW
 from programs.models import Program
 
 PATIENT_HOME = "/my/"
@@ -78,7 +79,10 @@ def invitation(context: dict) -> dict:
     return {
         "first_name": patient.user.first_name,
         "physio_name": patient.primary_physio.get_full_name() if patient.primary_physio_id else "",
-        "welcome_url": welcome_url(patient.user),
+        # The outbox admin's preview must not hand a working login link to the staff member viewing it.
+        "welcome_url": "(a one-time link, made when the email is sent)"
+        if context.get(PREVIEW)
+        else welcome_url(patient.user),
         "has_program": program is not None,
         "expires_days": max(settings.PASSWORD_RESET_TIMEOUT // 86400, 1),
     }

@@ -46,6 +46,13 @@ def test_creating_a_patient_queues_one_invitation_with_a_one_time_link(new_patie
     assert message.extra_headers["Message-ID"] == row.message_id
 
 
+def test_outbox_admin_preview_of_an_invitation_shows_no_working_link(client, clinic_admin, new_patient):
+    row = OutboundEmail.objects.get(kind="invitation")
+    client.force_login(clinic_admin)
+    html = client.get(f"/admin/portal/outboundemail/{row.pk}/change/").content.decode()
+    assert "a one-time link, made when the email is sent" in html and "/accounts/welcome/" not in html
+
+
 def test_welcome_link_sets_the_password_logs_in_lands_on_my_and_works_once(client, new_patient, password):
     deliver("invitation")
     path = welcome_path(mail.outbox[0])
