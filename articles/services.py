@@ -1,18 +1,17 @@
 """Article use cases: save, the review and publishing workflow, revisions and review reminders."""
 
 import datetime
-from collections import defaultdict
 
-from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
-from django.template.loader import render_to_string
 from django.utils import timezone
 
 from articles import selectors
+from articles.emails import ARTICLE_REVIEW_DUE
 from articles.models import FAQ, Article, Reference, Revision
 from articles.rendering import mentioned_exercise_slugs, render_markdown
+from portal.outbox import queue_email
 from programs.models import Exercise
 
 REVIEW_PERMISSION = "articles.can_review_clinically"
@@ -196,30 +195,22 @@ def archive(*, article: Article, user) -> Article:
 # --- Review reminders --------------------------------------------------------------------------------
 
 
-def review_due_email(*, reviewer, articles: list[Article], today: datetime.date) -> EmailMultiAlternatives:
-    """The one place a review reminder is built (the outbox will take it from here)."""
-    admin_base = f"{settings.SITE_URL.rstrip('/')}/{settings.ADMIN_URL}"
-    context = {"reviewer": reviewer, "articles": articles, "today": today, "admin_base": admin_base}
-    subject = render_to_string("emails/article_review_due-subject.txt", context).strip()
-    message = EmailMultiAlternatives(
-        subject=" ".join(subject.split()),
-        body=render_to_string("emails/article_review_due-body.txt", context),
-        to=[reviewer.email],
-    )
-    message.attach_alternative(render_to_string("emails/article_review_due-body.html", context), "text/html")
-    return message
-
-
+@transaction.atomic
 def send_review_reminders(*, today: datetime.date | None = None) -> int:
-    """Email each clinical reviewer the articles due for review within 14 days or overdue. Returns emails sent."""
-    today = today or timezone.localdate()
-    by_reviewer: dict = defaultdict(list)
-    due = Article.objects.review_due(today).filter(clinical_reviewer__isnull=False)
-    for article in due.select_related("clinical_reviewer").order_by("next_review_due", "title"):
-        by_reviewer[article.clinical_reviewer].append(article)
-    sent = 0
-    for reviewer, articles in by_reviewer.items():
-        if reviewer.is_active and reviewer.email:
-            review_due_email(reviewer=reviewer, articles=articles, today=today).send()
-            sent += 1
-    return sent
+    """Queue, for each clinical reviewer, one email listing the articles due for review within 14 days or
+    overdue; at most one per reviewer per ISO week (the key). Returns how many were queued now."""
+    today, started = today or timezone.localdate(), timezone.now()
+    due = Article.objects.review_due(today).filter(clinical_reviewer__is_active=True)
+    reviewers = get_user_model().objects.filter(pk__in=due.values("clinical_reviewer")).exclude(email="")
+    year, week, _day = today.isocalendar()
+    queued = 0
+    for reviewer in reviewers.order_by("pk"):
+        row = queue_email(
+            kind=ARTICLE_REVIEW_DUE,
+            to=reviewer.email,
+            key=f"{ARTICLE_REVIEW_DUE}:{reviewer.pk}:{year}-W{week:02d}",
+            context={"reviewer_id": reviewer.pk, "today": today.isoformat()},
+            clinic=reviewer.clinic,
+        )
+        queued += row.created_at >= started
+    return queued

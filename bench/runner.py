@@ -97,7 +97,7 @@ class FanOut:
     target: str  # dotted path to a callable taking no arguments; it may return how many it enqueued
 
 
-FAN_OUTS = [FanOut("reminder fan-out", "patients.reminders.fan_out")]
+FAN_OUTS = [FanOut("reminder fan-out", "patients.followups.fan_out_reminders")]
 
 
 @dataclass

@@ -8,7 +8,8 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 
 from patients import selectors, services
-from patients.models import Alert, Patient
+from patients.models import Alert, FollowUpRules, Patient
+from portal.outbox.models import EmailOptOut
 from portal.scoping import ClinicScopedAdmin
 
 PROFILE_FIELDS = ["clinic", "primary_physio", "date_of_birth", "phone", "timezone"]
@@ -50,13 +51,32 @@ class PatientForm(forms.ModelForm):
 @admin.register(Patient)
 class PatientAdmin(ClinicScopedAdmin):
     form = PatientForm
-    list_display = ["__str__", "email", "clinic", "primary_physio", "created_at", "progress_link"]
+    list_display = ["__str__", "email", "clinic", "primary_physio", "created_at", "has_password", "progress_link"]
     list_filter = ["clinic", ("archived_at", admin.EmptyFieldListFilter)]
     list_select_related = ["user", "clinic", "primary_physio"]
     search_fields = ["user__email", "user__first_name", "user__last_name"]
-    fields = ["email", "first_name", "last_name", *PROFILE_FIELDS]
-    actions = ["archive"]
+    fields = ["email", "first_name", "last_name", *PROFILE_FIELDS, "email_opt_outs"]
+    actions = ["archive", "resend_invitation"]
     change_form_template = "admin/patients/patient/change_form.html"
+
+    @admin.display(description="password set", boolean=True)
+    def has_password(self, patient):
+        return not patient.user.password.startswith("!")
+
+    @admin.display(description="emails turned off by the patient")
+    def email_opt_outs(self, patient):
+        if not patient.pk:
+            return "–"
+        groups = EmailOptOut.objects.filter(email=patient.user.email.lower()).values_list("group", flat=True)
+        return ", ".join(groups) or "none"
+
+    @admin.action(description="Re-send the invitation email (a new one-time link)", permissions=["change"])
+    def resend_invitation(self, request, queryset):
+        sent = sum(services.resend_invitation(patient=p, by=request.user) for p in queryset.select_related("user"))
+        skipped = queryset.count() - sent
+        self.message_user(request, f"Queued {sent} invitation(s).", messages.SUCCESS)
+        if skipped:
+            self.message_user(request, f"Skipped {skipped}: archived, or already chose a password.", messages.WARNING)
 
     def has_delete_permission(self, request, obj=None):
         return False  # clinical records are archived, never deleted
@@ -95,7 +115,7 @@ class PatientAdmin(ClinicScopedAdmin):
         self.message_user(request, f"Archived {count} patient(s).", messages.SUCCESS)
 
     def get_readonly_fields(self, request, obj=None):
-        return () if request.user.is_superuser else ("clinic",)
+        return ("email_opt_outs",) if request.user.is_superuser else ("clinic", "email_opt_outs")
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "primary_physio" and not request.user.is_superuser:
@@ -181,3 +201,69 @@ class AlertAdmin(ClinicScopedAdmin):
     def resolve(self, request, queryset):
         count = services.resolve_alerts(alerts=queryset, by=request.user)
         self.message_user(request, f"Resolved {count} alert(s).", messages.SUCCESS)
+
+
+@admin.register(FollowUpRules)
+class FollowUpRulesAdmin(ClinicScopedAdmin):
+    """Each clinic's follow-up emails and alert thresholds; clinic admins edit their own clinic's."""
+
+    clinic_lookup = "clinic"
+    list_display = [
+        "clinic",
+        "reminders_enabled",
+        "check_in_reminders_enabled",
+        "weekly_summary_enabled",
+        "physio_digest_enabled",
+        "physio_digest_hour",
+    ]
+    list_select_related = ["clinic"]
+    fieldsets = [
+        (None, {"fields": ["clinic"]}),
+        (
+            "Emails to patients",
+            {
+                "fields": [
+                    "reminders_enabled",
+                    "check_in_reminders_enabled",
+                    "weekly_summary_enabled",
+                    "weekly_summary_weekday",
+                ]
+            },
+        ),
+        ("Emails to physiotherapists", {"fields": ["physio_digest_enabled", "physio_digest_hour"]}),
+        (
+            "Alert thresholds",
+            {
+                "fields": [
+                    "pain_critical_at",
+                    "pain_rise_points",
+                    "no_session_low_hours",
+                    "no_session_high_days",
+                    "odi_worse_points",
+                ]
+            },
+        ),
+    ]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ("clinic",) if obj is not None or not request.user.is_superuser else ()
+
+    # Whoever may change the clinic (clinic admins) may change its rules; physios only see them.
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and request.user.has_perm("portal.change_clinic")
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def has_add_permission(self, request):
+        if request.user.is_superuser:
+            return True
+        if request.user.clinic_id is None or not request.user.has_perm("portal.change_clinic"):
+            return False
+        has_rules = FollowUpRules.objects.filter(clinic_id=request.user.clinic_id).exists()
+        return super().has_add_permission(request) and not has_rules
+
+    def save_model(self, request, obj, form, change):
+        if not request.user.is_superuser:
+            obj.clinic_id = request.user.clinic_id
+        super().save_model(request, obj, form, change)

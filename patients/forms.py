@@ -254,3 +254,7 @@ class SessionForm(RedFlagMixin):
             for item in self.items
             if self.cleaned_data.get(f"done_{item.pk}")
         ]
+
+
+class NewInvitationForm(forms.Form):
+    email = forms.EmailField(label="Your email address", help_text="The address your clinic invited.")

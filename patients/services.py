@@ -9,7 +9,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max, Q
 from django.utils import timezone
 
-from patients import scoring
+from patients import emails, scoring
 from patients.models import Alert, CheckIn, CheckInSchedule, ExerciseLog, FollowUpRules, Patient, SessionLog
 from patients.questionnaires import RED_FLAG_KEYS, RED_FLAGS, Questionnaire
 from programs.models import Program
@@ -44,7 +44,27 @@ def create_patient(
     )
     patient.full_clean()
     patient.save()
+    emails.queue_invitation(patient=patient)
     return patient
+
+
+@transaction.atomic
+def resend_invitation(*, patient: Patient, by=None) -> bool:
+    """Send the invitation again (a new email with a fresh link). False when it makes no sense any more:
+    the patient is archived or has set a password already (they can use "Forgot your password?")."""
+    if patient.archived_at is not None or patient.user.has_usable_password():
+        return False
+    emails.queue_invitation(patient=patient, suffix=f"resend:{timezone.now():%Y%m%dT%H%M%S}")
+    return True
+
+
+def request_new_invitation(*, email: str) -> None:
+    """Self-service, from an expired invitation link: at most one new invitation a day per patient, and
+    nothing at all (and nothing said) for an unknown address."""
+    patient = Patient.objects.active().filter(user__email__iexact=email.strip(), user__is_active=True).first()
+    if patient is None or patient.user.has_usable_password():
+        return
+    emails.queue_invitation(patient=patient, suffix=f"request:{timezone.localdate():%Y-%m-%d}")
 
 
 @transaction.atomic
@@ -161,9 +181,12 @@ def raise_red_flag_alert(*, patient: Patient, source: str, red_flags: list[str])
 
 def raise_alert(*, patient: Patient, kind: str, severity: int, key: str, message: str) -> Alert:
     """Open an alert once per key. Urgent and critical alerts are emailed to the physio at once."""
-    alert, created = Alert.objects.get_or_create(
-        key=key, defaults={"patient": patient, "kind": kind, "severity": severity, "message": message}
-    )
+    with transaction.atomic():
+        alert, created = Alert.objects.get_or_create(
+            key=key, defaults={"patient": patient, "kind": kind, "severity": severity, "message": message}
+        )
+        if created:
+            emails.queue_alert_email(alert=alert)
     return alert
 
 

@@ -1,13 +1,14 @@
 from django.contrib import messages
+from django.contrib.auth import views as auth_views
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from patients import exports, selectors, services
+from patients import emails, exports, selectors, services
 from patients.access import patient_required
-from patients.forms import CHECK_IN_FORMS, SessionForm, SettingsForm
+from patients.forms import CHECK_IN_FORMS, NewInvitationForm, SessionForm, SettingsForm
 from patients.models import Patient
 from patients.questionnaires import RED_FLAGS, Questionnaire
 
@@ -138,3 +139,32 @@ def calendar_feed(request, token):
     response["Content-Disposition"] = 'inline; filename="my-exercises.ics"'
     response["Cache-Control"] = "no-store, private"
     return response
+
+
+class WelcomeView(auth_views.PasswordResetConfirmView):
+    """The invitation link: set a first password, be logged in, land on today's routine.
+
+    Django's reset token is bound to the password hash and last login, so the link works once, and it
+    expires after PASSWORD_RESET_TIMEOUT. Only an active patient can use it.
+    """
+
+    template_name = "patients/welcome.html"
+    post_reset_login = True
+    # django-axes' backend needs the request's credentials; the token already proved who this is.
+    post_reset_login_backend = "django.contrib.auth.backends.ModelBackend"
+    success_url = emails.PATIENT_HOME
+
+    def get_user(self, uidb64):
+        user = super().get_user(uidb64)
+        if user is None or not user.is_active or not Patient.objects.active().filter(user=user).exists():
+            return None
+        return user
+
+
+def welcome_new(request):
+    """Ask for a new invitation link after the old one expired or was used."""
+    form = NewInvitationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        services.request_new_invitation(email=form.cleaned_data["email"])
+        return render(request, "patients/welcome_new.html", {"sent": True})
+    return render(request, "patients/welcome_new.html", {"form": form})

@@ -174,6 +174,11 @@ CELERY_BEAT_SCHEDULE: dict = {
     },
     "outbox-sweep": {"task": "portal.outbox.sweep", "schedule": 60.0},
     "patients-check-inactivity": {"task": "patients.check_inactivity", "schedule": crontab(minute=20)},
+    # Follow-ups: each fan-out decides per patient (time zone, quiet hours, rules) who is due now.
+    "patients-reminders": {"task": "patients.fan_out_reminders", "schedule": crontab(minute="*/15")},
+    "patients-check-ins-due": {"task": "patients.fan_out_check_ins_due", "schedule": crontab(minute="5,35")},
+    "patients-weekly-summaries": {"task": "patients.fan_out_weekly_summaries", "schedule": crontab(minute=10)},
+    "patients-physio-digests": {"task": "patients.fan_out_physio_digests", "schedule": crontab(minute="*/15")},
 }
 
 # --- Email outbox (portal/outbox) ---------------------------------------------------

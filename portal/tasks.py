@@ -14,6 +14,14 @@ def send_email(self, email_id: int) -> str:
     return outcome.status
 
 
+@app.task(name="portal.outbox.send_batch", bind=True)
+def send_batch(self, email_ids: list[int]) -> int:
+    """One broker message for a fan-out's batch: puts one send task per email on the broker."""
+    if self.request.is_eager:
+        return sum(send_email.apply(args=[pk]).get() == "sent" for pk in email_ids)
+    return sum(services.enqueue_send(pk) for pk in email_ids)
+
+
 @app.task(name="portal.outbox.sweep", bind=True)
 def sweep_outbox(self) -> dict[str, int]:
     return services.requeue_stale_emails()

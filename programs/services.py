@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from programs.emails import queue_program_assigned
 from programs.models import Dosage, Exercise, Program, ProgramChange, ProgramItem, ProgramPhase, ProgramTemplate
 
 ONE_ACTIVE_MESSAGE = "This patient already has an active program. Pause or complete it before starting another."
@@ -106,6 +107,7 @@ def assign_program(
     program.save(update_fields=["current_phase"])
     source = f"from template “{template.name}”" if template else "from scratch"
     _record(program=program, actor=physio, action=ProgramChange.Action.ASSIGNED, summary=f"Assigned {source}")
+    queue_program_assigned(program=program)
     return program
 
 

@@ -1,6 +1,7 @@
 import datetime
 
 import pytest
+from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
@@ -148,19 +149,33 @@ def test_review_due_lists_overdue_and_next_14_days_only(editor, physio):
     assert set(Article.objects.review_due()) == {due[1], due[14]}
 
 
-def test_review_reminders_email_each_reviewer_their_own_list(editor, physio, clinic_admin, smtp_server):
+def test_review_reminders_email_each_reviewer_their_own_list(
+    editor, physio, clinic_admin, smtp_server, django_capture_on_commit_callbacks
+):
     mine = reviewed(saved(editor, title="Mine"), physio, days=3)
     reviewed(saved(editor, title="Not due"), physio, days=100)
     theirs = reviewed(saved(editor, title="Theirs <b>"), clinic_admin, days=10)
-    assert services.send_review_reminders() == 2
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.send_review_reminders() == 2
     messages = {message["To"]: message for message in smtp_server.wait_for(2)}
     physio_mail = messages[physio.email]
     assert physio_mail["Subject"] == "1 article due for clinical review"
+    assert physio_mail["List-Unsubscribe"] and physio_mail["Message-ID"]
     text = physio_mail.get_body(("plain",)).get_content()
     assert mine.title in text and "Not due" not in text and "Theirs" not in text
     html = messages[clinic_admin.email].get_body(("html",)).get_content()
     assert "Theirs &lt;b&gt;" in html
     assert f"/articles/article/{theirs.pk}/change/" in html
+
+
+def test_review_reminders_go_to_each_reviewer_once_a_week(editor, physio, django_capture_on_commit_callbacks):
+    reviewed(saved(editor, title="Mine"), physio, days=3)
+    monday = timezone.localdate() - datetime.timedelta(days=timezone.localdate().weekday())
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.send_review_reminders(today=monday) == 1
+        assert services.send_review_reminders(today=monday + datetime.timedelta(days=2)) == 0
+        assert services.send_review_reminders(today=monday + datetime.timedelta(days=7)) == 1
+    assert len(mail.outbox) == 2
 
 
 def test_embedding_a_known_exercise_is_accepted(editor):

@@ -28,8 +28,9 @@ def test_publish_due_task_runs_on_a_real_worker(celery_worker, editor, physio):
         time.sleep(0.1)
 
 
-def test_review_reminder_task_sends_through_smtp(db, smtp_server, editor, physio):
+def test_review_reminder_task_sends_through_smtp(db, smtp_server, editor, physio, django_capture_on_commit_callbacks):
     reviewed(services.save_article(article=ArticleFactory.build(title="Due"), user=editor), physio, days=2)
-    assert tasks.send_review_reminders.apply().get() == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        assert tasks.send_review_reminders.apply().get() == 1
     (message,) = smtp_server.wait_for(1)
     assert message["To"] == physio.email and "Due" in message.get_body(("plain",)).get_content()

@@ -55,7 +55,7 @@ class OutboundEmailAdmin(ClinicScopedAdmin):
     @admin.display(description="Rendered message")
     def preview(self, obj: OutboundEmail) -> str:
         try:
-            rendered = render_email(obj, check_opt_out=False)
+            rendered = render_email(obj, check_opt_out=False, preview=True)
         except Cancel as cancel:
             return f"Would be cancelled: {cancel}"
         except Exception as exc:  # a broken template or kind must not break the admin page

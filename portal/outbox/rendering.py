@@ -46,8 +46,15 @@ def is_opted_out(email: str, group: str | None = None) -> bool:
     return optouts.exists()
 
 
-def render_email(row: OutboundEmail, *, check_opt_out: bool = True) -> RenderedEmail:
-    """Render a row; raises Cancel when its kind says so or the recipient opted out."""
+PREVIEW = "_preview"
+
+
+def render_email(row: OutboundEmail, *, check_opt_out: bool = True, preview: bool = False) -> RenderedEmail:
+    """Render a row; raises Cancel when its kind says so or the recipient opted out.
+
+    With `preview` (the admin), the kind's context holds `PREVIEW: True`, so a kind that puts a secret in
+    the email (a one-time login link) shows a placeholder instead of minting a working one for the viewer.
+    """
     kind = get_kind(row.kind)
     urgent = row.urgent or kind.urgent
     if check_opt_out and not urgent and is_opted_out(row.recipient, kind.group):
@@ -60,7 +67,7 @@ def render_email(row: OutboundEmail, *, check_opt_out: bool = True) -> RenderedE
         "recipient": row.recipient,
         "unsubscribe_url": "" if urgent else unsubscribe_url(row.recipient, kind.group),
     }
-    context.update(kind.build(dict(row.context)))
+    context.update(kind.build({**row.context, PREVIEW: True} if preview else dict(row.context)))
     subject = render_to_string(f"emails/{row.kind}-subject.txt", context)
     rendered = RenderedEmail(
         subject=re.sub(r"\s+", " ", subject).strip(),

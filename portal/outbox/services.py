@@ -30,6 +30,7 @@ __all__ = [
     "is_opted_out",
     "opt_out",
     "queue_email",
+    "queue_emails_in_bulk",
     "requeue_stale_emails",
     "retry_failed_emails",
 ]
@@ -77,6 +78,66 @@ def queue_email(
     if created:
         transaction.on_commit(lambda: enqueue_send(row.pk))
     return row
+
+
+@dataclass(frozen=True)
+class BulkEmail:
+    kind: str
+    to: str
+    key: str
+    context: dict
+    clinic_id: int | None = None
+
+
+@transaction.atomic
+def queue_emails_in_bulk(emails: list["BulkEmail"]) -> list[int]:
+    """Queue many non-urgent emails in one INSERT; keys already queued are skipped. Returns the new rows' ids.
+
+    For fan-outs of thousands of rows: the new ids are handed to ONE task (`portal.outbox.send_batch`)
+    on commit, which puts a send task per email on the broker from a worker. If that task is lost,
+    the sweeper sends the rows (their `queued_at` is set, so after OUTBOX_REQUEUE_AFTER_SECONDS).
+    """
+    if not emails:
+        return []
+    for email in emails:
+        get_kind(email.kind)
+    keys = [email.key for email in emails]
+    known = set(OutboundEmail.objects.filter(key__in=keys).values_list("key", flat=True))
+    now = timezone.now()
+    rows = [
+        OutboundEmail(
+            key=email.key,
+            kind=email.kind,
+            recipient=email.to.strip().lower(),
+            context=email.context,
+            clinic_id=email.clinic_id,
+            next_attempt_at=now,
+            queued_at=now,
+            created_at=now,
+        )
+        for email in emails
+        if email.key not in known
+    ]
+    # A concurrent fan-out may insert the same keys: the unique key makes the second insert a no-op.
+    OutboundEmail.objects.bulk_create(rows, ignore_conflicts=True)
+    new_ids = list(
+        OutboundEmail.objects.filter(key__in=[row.key for row in rows], created_at=now).values_list("pk", flat=True)
+    )
+    if new_ids:
+        transaction.on_commit(lambda: enqueue_batch(new_ids))
+    return new_ids
+
+
+def enqueue_batch(email_ids: list[int]) -> bool:
+    from portal.tasks import send_batch
+
+    try:
+        send_batch.apply_async(args=[email_ids], retry_policy={"max_retries": 2})
+    except Exception:
+        logger.exception("Could not enqueue a batch of %s emails; the sweeper will send them", len(email_ids))
+        OutboundEmail.objects.filter(pk__in=email_ids, status=Status.PENDING).update(queued_at=None)
+        return False
+    return True
 
 
 def enqueue_send(email_id: int, *, countdown: float | None = None) -> bool:

@@ -22,7 +22,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from articles.models import Condition, Tag
 from articles.tests.factories import published_article
 from patients import services as patient_services
-from patients.models import Patient
+from patients.models import FollowUpRules, Patient
 from patients.questionnaires import Questionnaire
 from portal.models import AuditEvent
 from portal.outbox.rendering import unsubscribe_token
@@ -50,6 +50,7 @@ MATRIX: list[tuple[str, str]] = [
     (r"patients:(check_in_done|session_done)", "login 200 404 404 404 404 404 404"),
     (r"patients:calendar_feed", "200 200 200 200 200 200 200 200"),  # no login: the token is the credential
     (r"patients:rotate_calendar", "405 405 405 405 405 405 405 405"),
+    (r"patients:welcome|patients:welcome_new", "200 200 200 200 200 200 200 200"),  # the invitation link
     # Admin: closed to anonymous visitors and patients
     (r"admin:(index|password_change|password_change_done)", "admin admin admin 200 200 200 200 200"),
     (r"admin:login", "200 200 200 302 302 302 302 302"),
@@ -65,6 +66,12 @@ MATRIX: list[tuple[str, str]] = [
     (r"admin:patients_patient_progress", "admin admin admin 200 404 404 200 200"),
     (r"admin:patients_(patient|alert)_delete", "admin admin admin 403 404 404 403 403"),  # archived, never deleted
     (r"admin:patients_(patient|alert)_redirect", "admin admin admin 302 302 302 302 302"),
+    # Follow-up rules: the clinic admin edits their clinic's; physios read them
+    (r"admin:patients_followuprules_changelist", "admin admin admin 200 200 403 200 200"),
+    (r"admin:patients_followuprules_add", "admin admin admin 403 403 403 403 200"),  # one row per clinic
+    (r"admin:patients_followuprules_(change|history)", "admin admin admin 200 404 404 200 200"),
+    (r"admin:patients_followuprules_delete", "admin admin admin 403 404 404 403 200"),
+    (r"admin:patients_followuprules_redirect", "admin admin admin 302 302 302 302 302"),
     # Staff accounts and clinics, scoped to the clinic
     (r"admin:portal_(user|clinic)_changelist", "admin admin admin 200 200 403 200 200"),
     (r"admin:portal_user_add", "admin admin admin 403 403 403 200 200"),
@@ -167,6 +174,7 @@ def world(clinic, clinic2, patient, other_patient, patient2, physio, physio2, ed
     objects = {
         "patients_patient": patient,
         "patients_alert": alert,
+        "patients_followuprules": FollowUpRules.objects.create(clinic=clinic),
         "portal_clinic": clinic,
         "portal_user": physio,
         "auth_user": physio,

@@ -1,0 +1,108 @@
+"""Time the reminder fan-out with N patients all due now (not a CI test).
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/portal_fanout REDIS_URL=redis://127.0.0.1:6379/9 \
+        .venv/bin/python bench/fan_out.py --patients 100000
+
+Creates (once, with bulk_create) a clinic, a physio and N patients at @fanout.example with an active
+programme, a password, a reminder time of 00:00 and no quiet hours, spread over several time zones; then
+deletes earlier reminder rows and times `patients.followups.fan_out_reminders()` twice: the first run
+queues N rows and puts N / BATCH_SIZE tasks on the broker (no worker consumes them; the broker's queue is
+purged afterwards), the second finds every reminder already queued. Use a database of its own.
+"""
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
+ZONES = ["Europe/London", "America/New_York", "Asia/Tokyo", "Australia/Sydney", "America/Los_Angeles"]
+DOMAIN = "fanout.example"
+
+
+def seed(count: int) -> None:
+    import datetime
+
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.hashers import make_password
+    from django.db import transaction
+
+    from patients.models import Patient
+    from portal.models import Clinic
+    from programs.models import Program
+
+    user_model = get_user_model()
+    existing = Patient.objects.filter(user__email__endswith=f"@{DOMAIN}").count()
+    if existing >= count:
+        return
+    clinic, _ = Clinic.objects.get_or_create(slug="fanout", defaults={"name": "Fan-out clinic"})
+    physio, _ = user_model.objects.get_or_create(
+        email=f"physio@{DOMAIN}", defaults={"is_staff": True, "clinic": clinic, "first_name": "Pat"}
+    )
+    password = make_password("bench-password")
+    midnight = datetime.time(0, 0)
+    for start in range(existing, count, 5000):
+        numbers = range(start, min(start + 5000, count))
+        with transaction.atomic():
+            users = user_model.objects.bulk_create(
+                [user_model(email=f"p{n}@{DOMAIN}", password=password, first_name=f"P{n}") for n in numbers]
+            )
+            patients = Patient.objects.bulk_create(
+                [
+                    Patient(
+                        user=user,
+                        clinic=clinic,
+                        primary_physio=physio,
+                        timezone=ZONES[n % len(ZONES)],
+                        reminder_time=midnight,
+                        quiet_hours_start=midnight,
+                        quiet_hours_end=midnight,
+                    )
+                    for n, user in zip(numbers, users, strict=True)
+                ]
+            )
+            Program.objects.bulk_create(
+                [
+                    Program(patient=p, physio=physio, title="Home programme", start_date=datetime.date(2026, 1, 5))
+                    for p in patients
+                ]
+            )
+        print(f"  seeded {numbers[-1] + 1:,} patients", flush=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--patients", type=int, default=100_000)
+    args = parser.parse_args()
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+
+    from patients import followups
+    from portal.celery import app
+    from portal.models import OutboundEmail
+
+    call_command("migrate", verbosity=0)
+    started = time.perf_counter()
+    seed(args.patients)
+    print(f"seed: {time.perf_counter() - started:.1f} s")
+    OutboundEmail.objects.filter(kind="reminder").delete()
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    for label in ("first run (queues)", "second run (all queued already)"):
+        started = time.perf_counter()
+        queued = followups.fan_out_reminders()
+        seconds = time.perf_counter() - started
+        print(f"{label}: {queued:,} rows queued in {seconds:.1f} s ({queued / seconds:,.0f}/s)", flush=True)
+    waiting = app.connection().default_channel.client.llen("celery")
+    print(f"batch size {followups.BATCH_SIZE}; tasks on the broker: {waiting}")
+    app.control.purge()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,212 @@
+"""The patients app's email kinds, and the functions that queue them from the patients' use cases.
+
+Each kind loads what it shows from the ids in its context when it is sent, and raises Cancel when the
+email no longer makes sense (archived patient, session already logged, ...). Subjects never carry
+health detail; scores and pain appear only in bodies.
+"""
+
+import datetime
+from statistics import mean
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.tokens import default_token_generator
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+
+from patients.models import Alert, CheckInSchedule, Patient, SessionLog
+from portal.outbox import Cancel, queue_email, register_kind
+from portal.outbox.rendering import PREVIEW
+from programs.models import Program
+
+PATIENT_HOME = "/my/"
+INVITATION = "invitation"
+REMINDER = "reminder"
+CHECK_IN_DUE = "check_in_due"
+WEEKLY_SUMMARY = "weekly_summary"
+ALERT = "alert"
+PHYSIO_DIGEST = "physio_digest"
+DIGEST_LIMIT = 50
+EMAILED_SEVERITIES = (Alert.Severity.URGENT, Alert.Severity.CRITICAL)
+
+
+def absolute(path: str) -> str:
+    return settings.SITE_URL.rstrip("/") + path
+
+
+def welcome_url(user) -> str:
+    """The one-time link to set a first password: single use (bound to the password hash), and it
+    expires after PASSWORD_RESET_TIMEOUT."""
+    uid = urlsafe_base64_encode(force_bytes(user.pk))
+    return absolute(reverse("patients:welcome", args=[uid, default_token_generator.make_token(user)]))
+
+
+def _patient(context: dict) -> Patient:
+    patient = Patient.objects.select_related("user", "clinic").filter(pk=context["patient_id"]).first()
+    if patient is None:
+        raise Cancel("the patient no longer exists")
+    if patient.archived_at is not None or not patient.user.is_active:
+        raise Cancel("the patient is archived")
+    return patient
+
+
+def _active_program(patient: Patient) -> Program | None:
+    return Program.objects.filter(patient=patient, status=Program.Status.ACTIVE).first()
+
+
+# --- Invitation ----------------------------------------------------------------------------------
+
+
+def queue_invitation(*, patient: Patient, suffix: str = ""):
+    """Queue the invitation; `suffix` makes a re-send a new email (a new idempotency key)."""
+    key = f"{INVITATION}:{patient.pk}" + (f":{suffix}" if suffix else "")
+    return queue_email(
+        kind=INVITATION, to=patient.user.email, key=key, context={"patient_id": patient.pk}, clinic=patient.clinic
+    )
+
+
+@register_kind(INVITATION, group="account")
+def invitation(context: dict) -> dict:
+    """The link to set a password. It mentions the programme when one is assigned by the time it goes out
+    (then the separate `program_assigned` email is skipped, see programs/emails.py)."""
+    patient = _patient(context)
+    if patient.user.has_usable_password():
+        raise Cancel("the patient has already set a password")
+    program = _active_program(patient)
+    return {
+        "first_name": patient.user.first_name,
+        "physio_name": patient.primary_physio.get_full_name() if patient.primary_physio_id else "",
+        # The outbox admin's preview must not hand a working login link to the staff member viewing it.
+        "welcome_url": "(a one-time link, made when the email is sent)"
+        if context.get(PREVIEW)
+        else welcome_url(patient.user),
+        "has_program": program is not None,
+        "expires_days": max(settings.PASSWORD_RESET_TIMEOUT // 86400, 1),
+    }
+
+
+# --- Reminders and check-ins ---------------------------------------------------------------------
+
+
+def local_today(patient: Patient, now: datetime.datetime | None = None) -> datetime.date:
+    return (now or timezone.now()).astimezone(ZoneInfo(patient.timezone)).date()
+
+
+@register_kind(REMINDER, group="reminders")
+def reminder(context: dict) -> dict:
+    """Today's session is not logged yet. Context: {"patient_id", "day": local date ISO}."""
+    patient = _patient(context)
+    day = datetime.date.fromisoformat(context["day"])
+    program = _active_program(patient)
+    if program is None:
+        raise Cancel("the programme is paused or finished")
+    if SessionLog.objects.filter(patient=patient, performed_on__gte=day).exists():
+        raise Cancel("the patient has logged a session since")
+    if local_today(patient) != day:
+        raise Cancel("the day of the reminder is over")
+    return {"first_name": patient.user.first_name, "today_url": absolute(PATIENT_HOME), "program_title": program.title}
+
+
+@register_kind(CHECK_IN_DUE, group="check_ins")
+def check_in_due(context: dict) -> dict:
+    """One or more questionnaires are due. Context: {"patient_id", "due_on"}."""
+    patient = _patient(context)
+    due = list(
+        CheckInSchedule.objects.filter(
+            patient=patient, active=True, next_due_on__isnull=False, next_due_on__lte=local_today(patient)
+        )
+    )
+    if not due:
+        raise Cancel("the check-ins were answered already")
+    return {
+        "first_name": patient.user.first_name,
+        "questionnaires": [schedule.get_questionnaire_display() for schedule in due],
+        "check_in_url": absolute(reverse("patients:check_in_list")),
+    }
+
+
+@register_kind(WEEKLY_SUMMARY, group="progress")
+def weekly_summary(context: dict) -> dict:
+    """The patient's week. Context: {"patient_id", "week_ending": local date ISO}. Pain only in the body."""
+    patient = _patient(context)
+    end = datetime.date.fromisoformat(context["week_ending"])
+    start = end - datetime.timedelta(days=6)
+    sessions = list(
+        SessionLog.objects.filter(patient=patient, performed_on__range=(start, end)).values_list(
+            "pain_before", "pain_after"
+        )
+    )
+    return {
+        "first_name": patient.user.first_name,
+        "week_start": start,
+        "week_end": end,
+        "sessions": len(sessions),
+        "days_active": SessionLog.objects.filter(patient=patient, performed_on__range=(start, end))
+        .values("performed_on")
+        .distinct()
+        .count(),
+        "pain_before": round(mean(before for before, _after in sessions), 1) if sessions else None,
+        "pain_after": round(mean(after for _before, after in sessions), 1) if sessions else None,
+        "progress_url": absolute(PATIENT_HOME),
+    }
+
+
+# --- Physios -------------------------------------------------------------------------------------
+
+
+def queue_alert_email(*, alert: Alert):
+    """An urgent or critical alert goes to the patient's primary physio at once, whatever their opt-outs."""
+    if alert.severity not in EMAILED_SEVERITIES:
+        return None
+    patient = alert.patient
+    return queue_email(
+        kind=ALERT,
+        to=patient.primary_physio.email,
+        key=f"{ALERT}:{alert.pk}",
+        context={"alert_id": alert.pk},
+        urgent=True,
+        clinic=patient.clinic,
+    )
+
+
+def admin_url(name: str, *args) -> str:
+    return absolute(reverse(f"admin:{name}", args=args))
+
+
+@register_kind(ALERT, urgent=True, group="alerts")
+def alert(context: dict) -> dict:
+    found = Alert.objects.select_related("patient__user").filter(pk=context["alert_id"]).first()
+    if found is None:
+        raise Cancel("the alert no longer exists")
+    # Even a resolved alert is still sent: an urgent email is never dropped silently.
+    return {
+        "alert": found,
+        "patient_name": str(found.patient),
+        "alert_url": admin_url("patients_alert_change", found.pk),
+        "alerts_url": admin_url("patients_alert_changelist"),
+    }
+
+
+@register_kind(PHYSIO_DIGEST, group="digest")
+def physio_digest(context: dict) -> dict:
+    """Open alerts of the physio's patients. Context: {"physio_id", "day"}."""
+    physio = get_user_model().objects.filter(pk=context["physio_id"], is_active=True).first()
+    if physio is None:
+        raise Cancel("the physiotherapist's account is closed")
+    alerts = list(
+        Alert.objects.open()
+        .filter(patient__primary_physio=physio, patient__archived_at__isnull=True)
+        .select_related("patient__user")
+        .order_by("severity", "-created_at")[:DIGEST_LIMIT]
+    )
+    if not alerts:
+        raise Cancel("no open alerts any more")
+    return {
+        "first_name": physio.first_name,
+        "alerts": alerts,
+        "count": len(alerts),
+        "alerts_url": admin_url("patients_alert_changelist"),
+    }
