@@ -41,6 +41,7 @@ class Page:
     name: str
     path: str | Callable[[dict], str]
     who: str = ANON
+    submit: str | None = None  # press this button after loading, to check the page with its form errors
 
     def url(self, demo: dict) -> str:
         return self.path(demo) if callable(self.path) else self.path
@@ -79,6 +80,7 @@ def _handout(demo: dict) -> str:
 PAGES: list[Page] = [
     Page("home", "/"),
     Page("login", "/accounts/login/"),
+    Page("login-errors", "/accounts/login/", submit="Log in"),
     Page("password-reset", "/accounts/password_reset/"),
     Page("password-reset-done", "/accounts/password_reset/done/"),
     Page("password-reset-confirm", _reset_confirm),
@@ -92,7 +94,9 @@ PAGES: list[Page] = [
     Page("two-factor", "/accounts/two-factor/", PHYSIO),
     Page("check-ins", "/my/check-in/", PATIENT),
     Page("check-in-odi", "/my/check-in/odi/", PATIENT),
+    Page("check-in-odi-errors", "/my/check-in/odi/", PATIENT, submit="Send my answers"),
     Page("check-in-psfs", "/my/check-in/psfs/", PATIENT),
+    Page("check-in-psfs-errors", "/my/check-in/psfs/", PATIENT, submit="Send my answers"),
     Page("check-in-startback", "/my/check-in/startback/", PATIENT),
     Page("check-in-groc", "/my/check-in/groc/", PATIENT),
     Page("check-in-red-flags", _red_flag_result, PATIENT),
@@ -147,6 +151,10 @@ def open_page(page, entry: Page, demo: dict, logged_in: dict[str, str]) -> None:
     response = page.goto(entry.url(demo))
     expected = 404 if entry.name == "not-found" else 200
     assert response.status == expected, f"{entry.name}: {response.status} at {page.url}"
+    if entry.submit:
+        with page.expect_navigation():
+            page.get_by_role("button", name=entry.submit).click()
+        assert page.locator(".invalid-feedback, .alert-danger").count(), f"{entry.name}: no error shown"
 
 
 def describe(violations: list[dict]) -> str:

@@ -96,11 +96,14 @@ assert len(set(PAYLOADS)) == len(PAYLOADS)
 
 
 def packed(limit: int, separator: str = " ") -> list[str]:
-    """The corpus packed into as few strings of at most `limit` characters as fit (for short fields)."""
+    """The corpus packed into as few strings of at most `limit` characters as fit (first fit, longest first),
+    for short fields: fewer strings means fewer objects and page loads."""
     out: list[str] = []
-    for payload in PAYLOADS:
-        if out and len(out[-1]) + len(separator) + len(payload) <= limit:
-            out[-1] += separator + payload
+    for payload in sorted(PAYLOADS, key=len, reverse=True):
+        for index, value in enumerate(out):
+            if len(value) + len(separator) + len(payload) <= limit:
+                out[index] = value + separator + payload
+                break
         else:
             out.append(payload)
     return out
