@@ -177,13 +177,14 @@ def page_paths(rounds: list[Round], admin: str) -> list[tuple[str, str | None]]:
             (r.article.get_absolute_url(), None),
             (f"/exercises/{r.exercise.slug}/", None),
             (f"/my/programs/{r.program.pk}/handout/", r.patient_session),
-            (f"/{admin}programs/program/{r.program.pk}/change/", None),
-            (f"/{admin}patients/patient/{r.patient.pk}/change/", None),
         ]
-    # Admin forms put short fields in <input value>, escaped by the same widget code for every value,
-    # so the remaining change pages are loaded for the round with the whole corpus in the text fields.
+    # The admin lists above show every round's names and titles; a change form puts the short fields in
+    # <input value>, escaped by the same widget code whatever the value, so the change pages are loaded
+    # for the round that also has the whole corpus in every text field.
     first = rounds[0]
     pages += [
+        (f"/{admin}programs/program/{first.program.pk}/change/", None),
+        (f"/{admin}patients/patient/{first.patient.pk}/change/", None),
         (f"/{admin}articles/article/{first.article.pk}/change/", None),
         (f"/{admin}programs/exercise/{first.exercise.pk}/change/", None),
         (f"/{admin}programs/programtemplate/{first.template.pk}/change/", None),
