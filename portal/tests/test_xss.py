@@ -284,11 +284,8 @@ class ActiveContent(HTMLParser):
         self.found: list[str] = []
 
     def handle_starttag(self, tag, attrs):
-        if (
-            tag in ("script", "iframe", "object", "embed", "base", "form")
-            or (tag, "http-equiv") in ((tag, name) for name, _value in attrs)
-            and tag == "meta"
-        ):
+        refresh = tag == "meta" and any(name == "http-equiv" for name, _value in attrs)
+        if tag in ("script", "iframe", "object", "embed", "base", "form") or refresh:
             self.found.append(f"<{tag}>")
         for name, value in attrs:
             url = re.sub(r"[\s\x00-\x1f]", "", value or "").lower()
