@@ -106,6 +106,7 @@ class Progress:
     weeks: list[Week]
     recent: list[SessionLog]
     alerts: list[Alert]
+    psfs_activities: list[dict] = field(default_factory=list)  # from the latest PSFS check-in
     weekdays: list[str] = field(default_factory=lambda: WEEKDAYS)
 
 
@@ -137,7 +138,14 @@ def progress(patient: Patient, *, with_alerts: bool = False) -> Progress:
         .order_by("-performed_on", "-logged_at")[:RECENT_SESSIONS]
     )
     alerts = list(patient.alerts.open()[:OPEN_ALERTS]) if with_alerts else []
-    return Progress(pain, odi, psfs, _adherence(patient, start, today), recent, alerts)
+    latest_psfs = (
+        patient.check_ins.filter(questionnaire=Questionnaire.PSFS)
+        .order_by("-submitted_at")
+        .values_list("answers", flat=True)
+        .first()
+    )
+    activities = (latest_psfs or {}).get("activities", [])
+    return Progress(pain, odi, psfs, _adherence(patient, start, today), recent, alerts, activities)
 
 
 def _score_charts(patient: Patient) -> tuple[LineChart, LineChart]:

@@ -7,12 +7,17 @@ from portal import two_factor, views
 from portal.forms import LoginForm
 from portal.outbox import views as outbox_views
 
+# Django's LoginView puts the request's host in `site_name`, over the portal's name.
+SITE = {"site_name": settings.SITE_NAME}
+
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path(
         "accounts/login/",
-        auth_views.LoginView.as_view(authentication_form=LoginForm, redirect_authenticated_user=True),
+        auth_views.LoginView.as_view(
+            authentication_form=LoginForm, redirect_authenticated_user=True, extra_context=SITE
+        ),
         name="login",
     ),
     path("accounts/two-factor/", two_factor.verify, name="two_factor"),

@@ -53,3 +53,9 @@ def test_unknown_page_is_a_friendly_404(client, db):
     response = client.get("/no-such-page/")
     assert response.status_code == 404
     assert "can't find that page" in response.content.decode()
+
+
+def test_login_page_shows_the_portal_name_not_the_host(client, db, settings):
+    page = client.get("/accounts/login/").content.decode().replace("&amp;", "&")
+    assert f"<title>Log in · {settings.SITE_NAME}</title>" in page
+    assert "testserver" not in page
