@@ -31,6 +31,7 @@ from patients.questionnaires import Questionnaire
 from patients.services import DEFAULT_SCHEDULES, score_answers
 from portal import roles
 from portal.models import AuditEvent, Clinic
+from portal.outbox.models import OutboundEmail
 
 DOMAIN = "scale.example"
 CLINIC_SLUG_PREFIX = "scale-"
@@ -305,6 +306,31 @@ def seed_alerts(scale: Scale, share: float = 0.08) -> int:
         return bulk(Alert, rows())
 
 
+def seed_outbox(scale: Scale, per_patient: int = 3) -> int:
+    """Sent reminder emails, a few per patient over their time in care (the outbox admin's bulk)."""
+    emails = dict(Patient.objects.filter(user__email__endswith=f"@{DOMAIN}").values_list("pk", "user__email"))
+
+    def rows():
+        for patient in scale.patients:
+            for index in range(per_patient):
+                day = patient.started_on + timedelta(days=7 * index)
+                sent = at(min(day, scale.today), 8)
+                yield OutboundEmail(
+                    key=f"scale:reminder:{patient.pk}:{index}",
+                    kind="reminder",
+                    recipient=emails[patient.pk],
+                    clinic_id=patient.clinic_id,
+                    context={"patient": patient.pk},
+                    status=OutboundEmail.Status.SENT,
+                    attempts=1,
+                    next_attempt_at=sent,
+                    sent_at=sent,
+                    created_at=sent,
+                )
+
+    return bulk(OutboundEmail, rows())
+
+
 def seed_session_logs(scale: Scale, per_patient: int) -> int | None:
     """Programs and session logs are not on this branch yet: None means "nothing to seed"."""
     try:
@@ -324,6 +350,7 @@ def reset() -> dict[str, int]:
     scale_patients = Patient.objects.filter(user__email__endswith=f"@{DOMAIN}")
     steps = [
         ("alerts", Alert.objects.filter(patient__in=scale_patients)),
+        ("outbox emails", OutboundEmail.objects.filter(recipient__endswith=f"@{DOMAIN}")),
         ("check-ins", CheckIn.objects.filter(patient__in=scale_patients)),
         ("check-in schedules", CheckInSchedule.objects.filter(patient__in=scale_patients)),
         ("audit events", AuditEvent.objects.filter(actor__in=scale_users)),
@@ -366,6 +393,7 @@ class Command(BaseCommand):
             ("check-in schedules", lambda: seed_check_in_schedules(scale)),
             ("check-ins", lambda: seed_check_ins(scale, options["check_ins_per_patient"])),
             ("alerts", lambda: seed_alerts(scale)),
+            ("outbox emails", lambda: seed_outbox(scale)),
             ("session logs", lambda: seed_session_logs(scale, options["logs_per_patient"])),
         ]
         started = time.monotonic()
