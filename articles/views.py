@@ -31,7 +31,7 @@ def article_list(request):
 
     if params["query"]:
         return build()  # free-text search stays uncached (see selectors.published_page)
-    return anonymous_page(request, f"{selectors.page_key()}:list", build)
+    return anonymous_page(request, f"{selectors.page_key()}:list", build, params=("condition", "tag", "page"))
 
 
 @require_GET

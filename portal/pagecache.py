@@ -6,7 +6,7 @@ bumped by the services that change it, or a fingerprint of the rows), so nothing
 """
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 
 from django.contrib import messages
 from django.core.cache import cache
@@ -15,14 +15,25 @@ from django.http import HttpRequest, HttpResponse
 TIMEOUT = 60 * 60
 
 
-def _cacheable(request: HttpRequest) -> bool:
-    # A pending message ("You have been logged out") is rendered into the page for this visitor only.
-    return request.method == "GET" and not request.user.is_authenticated and not len(messages.get_messages(request))
+def _cacheable(request: HttpRequest, params: Collection[str]) -> bool:
+    return (
+        request.method == "GET"
+        and not request.user.is_authenticated
+        # Unknown parameters (?utm_source=…) would let anyone fill the cache with one-off copies.
+        and set(request.GET) <= set(params)
+        # A pending message is rendered into the page for this visitor only.
+        and not len(messages.get_messages(request))
+    )
 
 
-def anonymous_page(request: HttpRequest, key: str, build: Callable[[], HttpResponse]) -> HttpResponse:
-    """The page `build()` renders, from the cache under `key` (plus the full path) for anonymous visitors."""
-    if not _cacheable(request):
+def anonymous_page(
+    request: HttpRequest, key: str, build: Callable[[], HttpResponse], params: Collection[str] = ()
+) -> HttpResponse:
+    """The page `build()` renders, from the cache under `key` (plus the full path) for anonymous visitors.
+
+    `params` are the query parameters the page understands; a request with any other is rendered uncached.
+    """
+    if not _cacheable(request, params):
         return build()
     path = hashlib.sha256(request.get_full_path().encode()).hexdigest()[:32]
     key = f"page:{key}:{path}"

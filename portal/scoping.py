@@ -13,6 +13,7 @@ from django.http import Http404
 from django.utils.html import format_html
 
 from portal import audit
+from portal.paginator import EstimatedCountPaginator
 
 
 def scope_to_clinic(queryset: QuerySet, user, lookup: str) -> QuerySet:
@@ -32,6 +33,7 @@ class ClinicScopedAdmin(admin.ModelAdmin):
     # rows (rendering a row costs more than fetching it).
     show_full_result_count = False
     list_per_page = 50
+    paginator = EstimatedCountPaginator
 
     def action_checkbox(self, obj):
         # Django's markup without a form widget and a template render per row (a third of the list's time).

@@ -26,7 +26,8 @@ def exercise_list(request):
         context = {"form": form, "page": page, "query": query.urlencode(), "filtered": bool(form.is_bound)}
         return render(request, "programs/exercise_list.html", context)
 
-    return anonymous_page(request, f"exercises:v{selectors.library_version()}:list", build)
+    key = f"exercises:v{selectors.library_version()}:list"
+    return anonymous_page(request, key, build, params=("body_region", "kind", "page"))
 
 
 def exercise_detail(request, slug):

@@ -37,9 +37,16 @@ def test_an_anonymous_page_is_rendered_once_per_key_and_path(db):
     first = anonymous_page(_request(), "k1", builder(_request()))
     second = anonymous_page(_request(), "k1", builder(_request()))
     assert builder.calls == 1 and first.content == second.content == b"page 1"
-    anonymous_page(_request(path="/page/?page=2"), "k1", builder(_request()))
+    anonymous_page(_request(path="/page/?page=2"), "k1", builder(_request()), params=["page"])
     anonymous_page(_request(), "k2", builder(_request()))  # a new version: rendered again
     assert builder.calls == 3
+
+
+def test_a_page_with_a_parameter_it_does_not_know_is_never_cached(db):
+    builder = Builder()
+    for _ in range(2):
+        anonymous_page(_request(path="/page/?utm_source=x"), "k", builder(None), params=["page"])
+    assert builder.calls == 2
 
 
 def test_logged_in_users_pages_with_messages_or_tokens_and_errors_are_never_cached(db, patient):
