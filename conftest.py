@@ -4,6 +4,7 @@ clinic: physio, clinic_admin, patient, other_patient · clinic2: physio2 · no c
 """
 
 import pytest
+from django.core.cache import cache
 
 from patients.tests.factories import PatientFactory
 from portal import roles
@@ -15,6 +16,14 @@ pytest_plugins = ["portal.testing.services"]
 @pytest.fixture(autouse=True)
 def _fast_passwords(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    # Whole public pages are cached (portal.pagecache): one test's pages must not be served to the next.
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture

@@ -77,6 +77,7 @@ class ArticleAdmin(admin.ModelAdmin):
     # Only users who reviewed something: the full user list would show patients' names to editors.
     list_filter = ["status", "conditions", "tags", ("clinical_reviewer", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["clinical_reviewer"]
+    show_full_result_count = False
     search_fields = ["title", "summary", "slug"]
     prepopulated_fields = {"slug": ["title"]}
     filter_horizontal = ["conditions", "tags", "related_exercises", "related_articles"]

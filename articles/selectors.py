@@ -41,6 +41,11 @@ def invalidate() -> None:
     transaction.on_commit(_bump)
 
 
+def page_key() -> str:
+    """The cache key prefix for whole article pages: a new one after every change to any article."""
+    return f"articles:v{_version()}"
+
+
 def _cached(key: str, build):
     key = f"articles:v{_version()}:{key}"
     value = cache.get(key)

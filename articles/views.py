@@ -5,6 +5,7 @@ from django.views.decorators.http import require_GET
 
 from articles import selectors
 from articles.seo import article_jsonld, breadcrumbs_jsonld
+from portal.pagecache import anonymous_page
 
 
 def _int(value: str, default: int = 1) -> int:
@@ -21,17 +22,27 @@ def article_list(request):
         "tag": request.GET.get("tag", "")[:60],
         "query": request.GET.get("q", "").strip()[:200],
     }
-    page = selectors.published_page(**params, page=_int(request.GET.get("page")))
-    context = {**page, **params, **selectors.filters(), "canonical": selectors.canonical_url(reverse("articles:list"))}
-    return render(request, "articles/article_list.html", context)
+
+    def build():
+        page = selectors.published_page(**params, page=_int(request.GET.get("page")))
+        canonical = selectors.canonical_url(reverse("articles:list"))
+        context = {**page, **params, **selectors.filters(), "canonical": canonical}
+        return render(request, "articles/article_list.html", context)
+
+    if params["query"]:
+        return build()  # free-text search stays uncached (see selectors.published_page)
+    return anonymous_page(request, f"{selectors.page_key()}:list", build, params=("condition", "tag", "page"))
 
 
 @require_GET
 def article_detail(request, slug):
-    article = selectors.published_article(slug)
-    if article is None:
-        raise Http404("No such article.")
-    return render(request, "articles/article_detail.html", detail_context(article))
+    def build():
+        article = selectors.published_article(slug)
+        if article is None:
+            raise Http404("No such article.")
+        return render(request, "articles/article_detail.html", detail_context(article))
+
+    return anonymous_page(request, f"{selectors.page_key()}:detail", build)
 
 
 def detail_context(article, preview: bool = False) -> dict:

@@ -30,7 +30,9 @@ LUA_REPORT = ROOT / "bench" / "report.lua"
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/portal_bench"
 WORKERS = 2
 
-ANONYMOUS, PATIENT, PHYSIO = "anonymous", "patient", "physio"
+ANONYMOUS, PATIENT, PHYSIO, SUPERUSER = "anonymous", "patient", "physio", "superuser"
+# The demo's superuser (seed_demo runs after seed_scale so the content pages have articles and exercises).
+SUPERUSER_EMAIL = "admin@example.com"
 MISSING = "missing"
 
 
@@ -39,6 +41,9 @@ class Page:
     label: str
     path: str | Callable[[], str | None]  # a callable is resolved after seeding; None means missing
     who: str
+    # wrk connections; None: --connections. The admin pages use one per worker: a few staff members, not a
+    # crowd, so their p95 is the time a physio waits rather than the queue behind 16 clients on 2 workers.
+    connections: int | None = None
 
 
 def _admin(path: str) -> Callable[[], str]:
@@ -85,9 +90,13 @@ PAGES = [
     Page("exercises", "/exercises/", ANONYMOUS),
     Page("my", "/my/", PATIENT),
     Page("my-progress", "/my/progress/", PATIENT),
-    Page("admin-patients", _admin("patients/patient/"), PHYSIO),
-    Page("admin-programs", _admin("programs/program/"), PHYSIO),
-    Page("admin-sessionlogs", _admin("patients/sessionlog/"), PHYSIO),
+    Page("admin-patients", _admin("patients/patient/"), PHYSIO, WORKERS),
+    Page("admin-programs", _admin("programs/program/"), PHYSIO, WORKERS),
+    Page("admin-sessionlogs", _admin("patients/sessionlog/"), PHYSIO, WORKERS),
+    Page("admin-alerts", _admin("patients/alert/"), PHYSIO, WORKERS),
+    Page("admin-articles", _admin("articles/article/"), PHYSIO, WORKERS),
+    # A superuser's outbox is unscoped: every clinic's rows, the largest list.
+    Page("admin-outbox", _admin("portal/outboundemail/"), SUPERUSER, WORKERS),
 ]
 
 
@@ -246,11 +255,12 @@ def measure(results: list[Result], wrk: str, args, sessions: dict[str, str | Non
             if result.missing or result.status != 200:
                 continue
             url, session = f"http://127.0.0.1:{port}{result.path}", sessions[result.page.who]
+            connections = result.page.connections or args.connections
             if args.warmup:
-                run_wrk(wrk, url, session, args.warmup, args.connections)
+                run_wrk(wrk, url, session, args.warmup, connections)
             else:
                 warm_up(url, session)
-            figures = run_wrk(wrk, url, session, args.duration, args.connections)
+            figures = run_wrk(wrk, url, session, args.duration, connections)
             result.requests_per_s = figures["requests"] / figures["seconds"]
             result.p50_ms, result.p95_ms, result.p99_ms = (figures[f"p{p}"] / 1000 for p in (50, 95, 99))
             result.errors = int(figures["errors"])
@@ -278,14 +288,17 @@ def _figure(value: float | None, digits: int) -> str:
     return "–" if value is None else f"{value:,.{digits}f}"
 
 
-def render(results: list[Result], fan_outs: list[tuple[FanOut, tuple | None]], meta: dict[str, str]) -> str:
+def render(
+    results: list[Result], fan_outs: list[tuple[FanOut, tuple | None]], meta: dict[str, str], connections: int
+) -> str:
     hello = next(r for r in results if r.page.label == "hello-world").requests_per_s
     lines = [f"# Benchmark {meta['date']}", ""]
     lines += [f"- {key}: {value}" for key, value in meta.items() if key != "date"]
-    lines += ["", "| page | path | as | req/s | p50 ms | p95 ms | p99 ms | queries/request | × hello-world | errors |"]
-    lines.append("|---|---|---|---:|---:|---:|---:|---:|---:|---:|")
+    columns = "page | path | as | connections | req/s | p50 ms | p95 ms | p99 ms | queries/request | × hello-world"
+    lines += ["", f"| {columns} | errors |"]
+    lines.append("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     for r in results:
-        cells = [r.page.label, f"`{r.path}`" if r.path else "–", r.page.who]
+        cells = [r.page.label, f"`{r.path}`" if r.path else "–", r.page.who, str(r.page.connections or connections)]
         if r.missing:
             cells += [MISSING] * 7
         elif r.status != 200:
@@ -347,6 +360,7 @@ def main(argv: list[str] | None = None) -> Path:
 
     import django
     from django.core.management import call_command
+    from django.db import connection
 
     django.setup()
     call_command("migrate", interactive=False, verbosity=0)
@@ -356,11 +370,19 @@ def main(argv: list[str] | None = None) -> Path:
         started = time.monotonic()
         sizes = {"clinics": args.clinics, "patients": args.patients, "logs_per_patient": args.logs_per_patient}
         call_command("seed_scale", reset=True, **sizes)
+        call_command("seed_demo", force=True, verbosity=0)
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")  # fresh planner statistics, as autovacuum would have by now
         seed_seconds = time.monotonic() - started
 
     from patients.management.commands.seed_scale import BENCH_PATIENT_EMAIL, BENCH_PHYSIO_EMAIL
 
-    sessions = {ANONYMOUS: None, PATIENT: session_for(BENCH_PATIENT_EMAIL), PHYSIO: session_for(BENCH_PHYSIO_EMAIL)}
+    sessions = {
+        ANONYMOUS: None,
+        PATIENT: session_for(BENCH_PATIENT_EMAIL),
+        PHYSIO: session_for(BENCH_PHYSIO_EMAIL),
+        SUPERUSER: session_for(SUPERUSER_EMAIL),
+    }
     results = []
     for page in PAGES:
         if page.label not in args.pages:
@@ -382,11 +404,12 @@ def main(argv: list[str] | None = None) -> Path:
         if seed_seconds is not None
         else "reused (--skip-seed)",
         "seed time (with --reset of earlier scale data)": f"{seed_seconds:.0f} s" if seed_seconds is not None else "–",
-        "load": f"gunicorn {WORKERS} sync workers; wrk {args.connections} connections, {args.duration} s per page "
+        "load": f"gunicorn {WORKERS} sync workers; wrk {args.connections} connections ({WORKERS} for the admin "
+        f"pages), {args.duration} s per page "
         f"after {args.warmup} s warm-up",
         "command": "bench/run " + " ".join(sys.argv[1:] if argv is None else argv),
     }
-    table = render(results, fan_outs, meta)
+    table = render(results, fan_outs, meta, args.connections)
     output = args.output or RESULTS / f"{now:%Y-%m-%d-%H%M}.md"
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(table)

@@ -54,6 +54,9 @@ class PatientAdmin(ClinicScopedAdmin):
     list_display = ["__str__", "email", "clinic", "primary_physio", "created_at", "has_password", "progress_link"]
     list_filter = ["clinic", ("archived_at", admin.EmptyFieldListFilter)]
     list_select_related = ["user", "clinic", "primary_physio"]
+    # Newest first, from an index: sorting by name means sorting the clinic's whole list joined to users
+    # (35 ms for 20k patients); the name columns still sort on a click, and search finds a patient by name.
+    ordering = ["-created_at", "-pk"]
     search_fields = ["user__email", "user__first_name", "user__last_name"]
     fields = ["email", "first_name", "last_name", *PROFILE_FIELDS, "email_opt_outs"]
     actions = ["archive", "resend_invitation"]

@@ -47,7 +47,12 @@ class Patient(models.Model):
 
     class Meta:
         ordering = ["user__last_name", "user__first_name"]
-        indexes = [models.Index(fields=["clinic", "archived_at"])]
+        indexes = [
+            models.Index(fields=["clinic", "archived_at"]),
+            # The admin list, newest first: per clinic for staff, across clinics for superusers.
+            models.Index(fields=["clinic", "-created_at", "-id"], name="patient_clinic_newest_idx"),
+            models.Index(fields=["-created_at", "-id"], name="patient_newest_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.user.get_full_name() or self.user.email

@@ -58,6 +58,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "portal.sessions.SessionRefreshMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -195,7 +196,9 @@ OUTBOX_SWEEP_MAX_BATCHES = 20
 # --- Security ----------------------------------------------------------------------
 # Sessions end after this long without a request (patients often use shared devices).
 SESSION_COOKIE_AGE = env.int("SESSION_IDLE_SECONDS", default=30 * 60)
-SESSION_SAVE_EVERY_REQUEST = True
+# The idle timeout is kept by portal.sessions.SessionRefreshMiddleware, which writes the session only when
+# a tenth of this window has passed since its last write (not on every request).
+SESSION_SAVE_EVERY_REQUEST = False
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 # Staff who can see patient data must pass TOTP two-factor authentication to use the admin.

@@ -3,6 +3,8 @@ from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 
+from portal.pagecache import anonymous_page
+from programs import selectors
 from programs.forms import ExerciseFilterForm
 from programs.handout import handout_context, render_handout_pdf
 from programs.models import Exercise, Program
@@ -11,17 +13,21 @@ EXERCISES_PER_PAGE = 12
 
 
 def exercise_list(request):
-    form = ExerciseFilterForm(request.GET or None)
-    exercises = Exercise.objects.prefetch_related("images").order_by("name")
-    if form.is_valid():
-        for name in ("body_region", "kind"):
-            if form.cleaned_data[name]:
-                exercises = exercises.filter(**{name: form.cleaned_data[name]})
-    page = Paginator(exercises, EXERCISES_PER_PAGE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
-    context = {"form": form, "page": page, "query": query.urlencode(), "filtered": bool(form.is_bound)}
-    return render(request, "programs/exercise_list.html", context)
+    def build():
+        form = ExerciseFilterForm(request.GET or None)
+        exercises = Exercise.objects.prefetch_related("images").order_by("name")
+        if form.is_valid():
+            for name in ("body_region", "kind"):
+                if form.cleaned_data[name]:
+                    exercises = exercises.filter(**{name: form.cleaned_data[name]})
+        page = Paginator(exercises, EXERCISES_PER_PAGE).get_page(request.GET.get("page"))
+        query = request.GET.copy()
+        query.pop("page", None)
+        context = {"form": form, "page": page, "query": query.urlencode(), "filtered": bool(form.is_bound)}
+        return render(request, "programs/exercise_list.html", context)
+
+    key = f"exercises:v{selectors.library_version()}:list"
+    return anonymous_page(request, key, build, params=("body_region", "kind", "page"))
 
 
 def exercise_detail(request, slug):

@@ -220,6 +220,14 @@ def test_query_counts_do_not_grow_with_articles_tags_or_references(
             client.get(url)
 
 
+def test_a_logged_in_user_never_gets_the_anonymous_copy_of_an_article(client, article, patient):
+    anonymous = client.get("/articles/back-pain/").content.decode()
+    assert 'action="/accounts/logout/"' not in anonymous
+    client.force_login(patient.user)
+    html = client.get("/articles/back-pain/").content.decode()
+    assert "Back pain down both legs" in html and 'action="/accounts/logout/"' in html
+
+
 def test_cached_detail_is_invalidated_when_an_editor_saves(client, article, editor):
     assert "Back pain down both legs" in client.get("/articles/back-pain/").content.decode()
     article.title = "A better title"

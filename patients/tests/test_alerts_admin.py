@@ -71,6 +71,7 @@ def test_alert_list_query_count_does_not_grow(client, physio, clinic):
         return len(ctx.captured_queries)
 
     client.force_login(physio)
+    client.get("/admin/")  # the first request after force_login stamps the session (portal.sessions)
     for i in range(3):
         p = PatientFactory(clinic=clinic, primary_physio=physio)
         services.raise_alert(patient=p, kind="pain_high", severity=2, key=f"a{i}", message="m")

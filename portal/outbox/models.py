@@ -54,6 +54,8 @@ class OutboundEmail(models.Model):
                 condition=Q(status__in=["pending", "sending"]),
             ),
             models.Index(fields=["clinic", "-created_at"], name="outbox_clinic_idx"),
+            # A superuser's list (every clinic), newest first.
+            models.Index(fields=["-created_at", "-id"], name="outbox_newest_idx"),
         ]
         constraints = [
             models.CheckConstraint(

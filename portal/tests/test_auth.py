@@ -18,6 +18,16 @@ def test_failed_login_keeps_the_email_and_says_what_is_wrong(client, physio):
     assert "Please enter a correct email address and password" in html
 
 
+def test_the_cached_empty_login_form_never_holds_what_someone_typed(client, physio):
+    typed = client.post("/accounts/login/", {"username": "physio@test.example", "password": "wrong"})
+    assert 'value="physio@test.example"' in typed.content.decode()
+    for _ in range(2):  # rendered, then from the cache
+        again = client.get("/accounts/login/").content.decode()
+        assert 'name="username"' in again and 'name="password"' in again
+    assert "physio@test.example" not in again and 'name="username"' in again
+    assert re.search(r'name="csrfmiddlewaretoken" value="[^"]+"', again)  # the token stays per visitor
+
+
 def test_login_form_says_when_the_email_is_missing(client, db):
     response = client.post("/accounts/login/", {"username": "", "password": "x"})
     assert "This field is required" in response.content.decode()

@@ -61,11 +61,39 @@ def test_exercise_list_ignores_an_unknown_filter_value(client, db):
 
 
 @pytest.mark.parametrize("count", [5, 50])
-def test_exercise_list_query_count_does_not_grow_with_the_library(client, db, count, django_assert_num_queries):
+def test_exercise_list_query_count_does_not_grow_with_the_library(
+    client, db, count, django_assert_num_queries, patient
+):
     _exercises(count)
     with django_assert_num_queries(3):  # count, page, images of the page
         response = client.get("/exercises/")
     assert response.status_code == 200
+    with django_assert_num_queries(0):  # an anonymous visitor's next request comes from the cache
+        assert client.get("/exercises/").status_code == 200
+    client.force_login(patient.user)
+    client.get("/exercises/")  # the first request after a login stamps the session (portal.sessions)
+    with django_assert_num_queries(5):  # the user, is_patient, then the same three: not the cached copy
+        assert client.get("/exercises/").status_code == 200
+
+
+def test_cached_exercise_list_changes_when_an_exercise_is_added_edited_or_deleted(client, db):
+    exercise = ExerciseFactory(name="Knee to chest")
+    assert "Knee to chest" in client.get("/exercises/").content.decode()
+    exercise.name = "Double knee to chest"
+    exercise.save()
+    assert "Double knee to chest" in client.get("/exercises/").content.decode()
+    ExerciseFactory(name="Cat and camel")
+    assert "Cat and camel" in client.get("/exercises/").content.decode()
+    exercise.delete()
+    assert "Double knee to chest" not in client.get("/exercises/").content.decode()
+
+
+def test_a_logged_in_patient_never_gets_the_anonymous_copy_of_the_exercise_list(client, db, patient):
+    ExerciseFactory(name="Knee to chest")
+    assert patient.user.email not in client.get("/exercises/").content.decode()  # cached for anonymous visitors
+    client.force_login(patient.user)
+    html = client.get("/exercises/").content.decode()
+    assert "Knee to chest" in html and 'action="/accounts/logout/"' in html
 
 
 def test_exercise_detail_shows_steps_dosage_cautions_and_images(client, db):

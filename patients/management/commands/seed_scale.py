@@ -23,7 +23,7 @@ from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
-from django.db.models import OuterRef, Subquery
+from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 
 from patients.models import Alert, CheckIn, CheckInSchedule, ExerciseLog, Patient, SessionLog
@@ -31,6 +31,7 @@ from patients.questionnaires import Questionnaire
 from patients.services import DEFAULT_SCHEDULES, score_answers
 from portal import roles
 from portal.models import AuditEvent, Clinic
+from portal.outbox.models import OutboundEmail
 from programs.models import Exercise, Program, ProgramChange, ProgramItem, ProgramPhase, ProgramTemplate
 
 DOMAIN = "scale.example"
@@ -445,6 +446,31 @@ def seed_session_logs(scale: Scale, per_patient: int) -> int:
     return count
 
 
+def seed_outbox(scale: Scale, per_patient: int = 3) -> int:
+    """Sent reminder emails, a few per patient over their time in care (the outbox admin's bulk)."""
+    emails = dict(Patient.objects.filter(user__email__endswith=f"@{DOMAIN}").values_list("pk", "user__email"))
+
+    def rows():
+        for patient in scale.patients:
+            for index in range(per_patient):
+                day = patient.started_on + timedelta(days=7 * index)
+                sent = at(min(day, scale.today), 8)
+                yield OutboundEmail(
+                    key=f"scale:reminder:{patient.pk}:{index}",
+                    kind="reminder",
+                    recipient=emails[patient.pk],
+                    clinic_id=patient.clinic_id,
+                    context={"patient": patient.pk},
+                    status=OutboundEmail.Status.SENT,
+                    attempts=1,
+                    next_attempt_at=sent,
+                    sent_at=sent,
+                    created_at=sent,
+                )
+
+    return bulk(OutboundEmail, rows())
+
+
 # --- Reset ---------------------------------------------------------------------------------------------
 
 
@@ -466,6 +492,12 @@ def reset() -> dict[str, int]:
         ("program templates", ProgramTemplate.objects.filter(slug__startswith=CLINIC_SLUG_PREFIX)),
         ("exercises", Exercise.objects.filter(slug__startswith=CLINIC_SLUG_PREFIX)),
         ("alerts", Alert.objects.filter(patient__in=scale_patients)),
+        (
+            "outbox emails",
+            OutboundEmail.objects.filter(
+                Q(recipient__endswith=f"@{DOMAIN}") | Q(clinic__slug__startswith=CLINIC_SLUG_PREFIX)
+            ),
+        ),
         ("check-ins", CheckIn.objects.filter(patient__in=scale_patients)),
         ("check-in schedules", CheckInSchedule.objects.filter(patient__in=scale_patients)),
         ("audit events", AuditEvent.objects.filter(actor__in=scale_users)),
@@ -510,6 +542,7 @@ class Command(BaseCommand):
             ("check-ins", lambda: seed_check_ins(scale, options["check_ins_per_patient"])),
             ("alerts", lambda: seed_alerts(scale)),
             ("programs", lambda: seed_programs(scale)),
+            ("outbox emails", lambda: seed_outbox(scale)),
             ("session logs", lambda: seed_session_logs(scale, options["logs_per_patient"])),
         ]
         started = time.monotonic()
