@@ -1,7 +1,7 @@
 -- wrk script: each request is one patient submitting a form once, with a token never used before.
 -- Usage: wrk -c200 -d60s -s post.lua URL -- SESSIONS_FILE PATH BODY RUN
---   SESSIONS_FILE: one "sessionid csrftoken" pair per line (one line per patient)
---   BODY: the form body; {token} becomes a fresh UUID, {csrf} the patient's CSRF token.
+--   SESSIONS_FILE: one "sessionid csrftoken extra-form-fields" line per patient
+--   BODY: the form body; {token} becomes a fresh UUID, {csrf} the patient's CSRF token, {extra} their own fields.
 --   RUN: 4 hex digits unique to this run, so a token is never reused by a later run either.
 -- The last line printed is read by bench/load/runner.py: `LOAD requests=… accepted=… statuses=…`.
 -- With LOAD_ACCEPTED_FILE set, the id of each accepted row (from the redirect to /done/<id>/) is
@@ -18,8 +18,8 @@ end
 function init(args)
   sessions = {}
   for line in io.lines(args[1]) do
-    local session, csrf = line:match("(%S+)%s+(%S+)")
-    table.insert(sessions, {session = session, csrf = csrf})
+    local session, csrf, extra = line:match("(%S+)%s+(%S+)%s*(%S*)")
+    table.insert(sessions, {session = session, csrf = csrf, extra = extra or ""})
   end
   path, body, run = args[2], args[3], args[4]
   statuses = {}
@@ -34,7 +34,7 @@ function request()
   local patient = sessions[(counter % #sessions) + 1]
   -- Unique per run, thread and request: the run, the thread id and a counter in the UUID's fields.
   local token = string.format("%08x-%s-4000-8000-%012x", id, run, counter)
-  local form = body:gsub("{token}", token):gsub("{csrf}", patient.csrf)
+  local form = body:gsub("{token}", token):gsub("{csrf}", patient.csrf):gsub("{extra}", function() return patient.extra end)
   return wrk.format("POST", path, {
     ["Content-Type"] = "application/x-www-form-urlencoded",
     ["Cookie"] = "sessionid=" .. patient.session .. "; csrftoken=" .. patient.csrf,

@@ -4,9 +4,8 @@ row (none lost, none doubled).
 
     bench/load/run --users 200 --duration 60
 
-The form under load is one `Target` (`TARGET`). Today it is the GROC check-in (POST /my/check-in/groc/
-with a `token` and a `rating`); once session logging exists, write a `Target` for it (POST /my/ with its
-token, pain and per-exercise fields, counting SessionLog rows) and point `TARGET` at it.
+The form under load is one `Target` (`TARGET`): logging today's session (POST /my/ with a one-time token,
+pain before and after, and the patient's own exercise fields). `GROC`, the GROC check-in, is the other.
 """
 
 import argparse
@@ -17,7 +16,7 @@ import sys
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -31,7 +30,7 @@ EMAIL_DOMAIN = "load.example"
 class Target:
     label: str
     path: str
-    body: str  # {token} becomes a fresh UUID per request, {csrf} the patient's CSRF token
+    body: str  # {token}: a fresh UUID per request; {csrf}: the patient's CSRF token; {extra}: per-patient fields
     # The path of the page an accepted form redirects to ends in the new row's id (read from Location).
     row_ids: Callable[[list, datetime], set[int]]  # ids of the rows written for these patients since a moment
 
@@ -49,7 +48,30 @@ GROC = Target(
     body="csrfmiddlewaretoken={csrf}&token={token}&rating=3",
     row_ids=_groc_rows,
 )
-TARGET = GROC
+
+
+def _session_rows(patients: list, since: datetime) -> set[int]:
+    from patients.models import SessionLog
+
+    rows = SessionLog.objects.filter(patient__in=patients, logged_at__gte=since)
+    return set(rows.values_list("pk", flat=True))
+
+
+SESSION = Target(
+    label="logging today's session",
+    path="/my/",
+    body="csrfmiddlewaretoken={csrf}&token={token}&performed_on={today}&pain_before=4&pain_after=3"
+    "&difficulty=about_right&note=Load+test&{extra}",
+    row_ids=_session_rows,
+)
+TARGET = SESSION
+
+
+def exercise_fields(patient) -> str:
+    """The patient's own "I did it" fields for every item of their current phase (item ids differ)."""
+    program = patient.programs.get(status="active")
+    items = program.items.current().filter(phase_id=program.current_phase_id)
+    return "&".join(f"done_{i.pk}=on&sets_{i.pk}={i.sets}&reps_{i.pk}={i.reps}&side_{i.pk}={i.side}" for i in items)
 
 
 def seed_patients(count: int) -> list:
@@ -61,20 +83,27 @@ def seed_patients(count: int) -> list:
     from portal import roles
     from portal.models import Clinic
     from portal.testing.factories import StaffFactory
+    from programs.models import ProgramTemplate
+    from programs.services import assign_program
+    from programs.tests.factories import make_template
 
     clinic, _ = Clinic.objects.get_or_create(slug="load-test", defaults={"name": "Load test clinic"})
     physio = get_user_model().objects.filter(email=f"physio@{EMAIL_DOMAIN}").first() or StaffFactory(
         email=f"physio@{EMAIL_DOMAIN}", clinic=clinic, role=roles.PHYSIOTHERAPIST
     )
+    template = ProgramTemplate.objects.filter(slug="load-test").first() or make_template(phases=1, items_per_phase=2)
+    template.slug = "load-test"
+    template.save(update_fields=["slug"])
     existing = Patient.objects.filter(clinic=clinic).count()
     for n in range(existing, count):
-        create_patient(
+        patient = create_patient(
             clinic=clinic,
             primary_physio=physio,
             email=f"patient{n}@{EMAIL_DOMAIN}",
             first_name="Load",
             last_name=str(n),
         )
+        assign_program(patient=patient, physio=physio, template=template, start_date=date.today())
     return list(Patient.objects.filter(clinic=clinic).select_related("user").order_by("pk")[:count])
 
 
@@ -83,7 +112,8 @@ def write_sessions(patients: list) -> Path:
     from bench.runner import session_for
 
     path = Path(tempfile.mkstemp(prefix="load-sessions-", suffix=".txt")[1])
-    path.write_text("".join(f"{session_for(p.user.email)} {secrets.token_hex(16)}\n" for p in patients))
+    lines = (f"{session_for(p.user.email)} {secrets.token_hex(16)} {exercise_fields(p)}\n" for p in patients)
+    path.write_text("".join(lines))
     return path
 
 
@@ -131,7 +161,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         command = [wrk, f"-t{args.threads}", f"-c{args.users}", f"-d{args.duration}s", "--latency", "-s", str(LUA)]
         command += [f"--timeout={args.timeout}s", f"http://127.0.0.1:{port}{TARGET.path}"]
-        command += ["--", str(sessions), TARGET.path, TARGET.body, secrets.token_hex(2)]
+        body = TARGET.body.replace("{today}", timezone.localdate().isoformat())
+        command += ["--", str(sessions), TARGET.path, body, secrets.token_hex(2)]
         env = {**os.environ, "LOAD_ACCEPTED_FILE": str(accepted_file)}
         output = subprocess.run(command, capture_output=True, text=True, check=True, env=env).stdout
     finally:
