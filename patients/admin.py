@@ -2,13 +2,14 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
 from patients import selectors, services
-from patients.models import Alert, FollowUpRules, Patient
+from patients.models import Alert, ExerciseLog, FollowUpRules, Patient, SessionLog
 from portal.outbox.models import EmailOptOut
 from portal.scoping import ClinicScopedAdmin
 
@@ -270,3 +271,52 @@ class FollowUpRulesAdmin(ClinicScopedAdmin):
         if not request.user.is_superuser:
             obj.clinic_id = request.user.clinic_id
         super().save_model(request, obj, form, change)
+
+
+class ExerciseLogInline(admin.TabularInline):
+    model = ExerciseLog
+    fields = ["item", "sets_done", "reps_done", "side", "prescribed"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("item__exercise")
+
+
+@admin.register(SessionLog)
+class SessionLogAdmin(ClinicScopedAdmin):
+    """What patients logged at home. Read-only: a log is the patient's record, not the physio's to edit."""
+
+    clinic_lookup = "patient__clinic"
+    list_display = ["performed_on", "patient", "pain_before", "pain_after", "difficulty", "exercise_count", "flagged"]
+    list_display_links = ["performed_on", "patient"]
+    list_filter = ["difficulty", ("performed_on", admin.DateFieldListFilter)]
+    list_select_related = ["patient__user"]
+    search_fields = ["patient__user__email", "patient__user__first_name", "patient__user__last_name"]
+    readonly_fields = [f.name for f in SessionLog._meta.fields]
+    inlines = [ExerciseLogInline]
+    show_full_result_count = False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(exercise_total=Count("exercises"))
+
+    @admin.display(description="exercises", ordering="exercise_total")
+    def exercise_count(self, session):
+        return session.exercise_total
+
+    @admin.display(description="red flags", boolean=True)
+    def flagged(self, session):
+        return bool(session.red_flags)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,5 +1,8 @@
 """The patient and alert lists cost the same number of queries for 3 rows as for more than a page of them."""
 
+import datetime
+import uuid
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -8,6 +11,8 @@ from patients import services
 from patients.models import Alert
 from patients.tests.factories import PatientFactory
 from portal.audit import AuditEvent
+from programs.services import assign_program
+from programs.tests.factories import make_template
 
 PATIENTS = "/admin/patients/patient/"
 ALERTS = "/admin/patients/alert/"
@@ -58,3 +63,38 @@ def test_patient_list_action_checkbox_keeps_djangos_markup(client, physio, patie
         f'<input type="checkbox" name="_selected_action" value="{patient.pk}" class="action-select" '
         f'aria-label="Select this object for an action - {patient}">'
     ) in html
+
+
+def _sessions(count: int, patient, program, prefix: int) -> None:
+    item = program.items.first()
+    for index in range(count):
+        services.log_session(
+            patient=patient,
+            program=program,
+            performed_on=datetime.date.today() - datetime.timedelta(days=prefix + index),
+            pain_before=3,
+            pain_after=2,
+            difficulty="about_right",
+            note="",
+            red_flags=[],
+            exercises=[{"item": item, "sets_done": 1, "reps_done": 5, "side": item.side}],
+            token=uuid.uuid4(),
+        )
+
+
+def test_session_log_list_queries_do_not_grow(client, physio, patient, django_assert_max_num_queries):
+    import datetime
+
+    program = assign_program(
+        patient=patient,
+        physio=physio,
+        template=make_template(phases=1, items_per_phase=2),
+        start_date=datetime.date.today() - datetime.timedelta(days=100),
+    )
+    client.force_login(physio)
+    client.get("/admin/patients/sessionlog/")
+    _sessions(3, patient, program, 0)
+    small = _queries(client, "/admin/patients/sessionlog/", django_assert_max_num_queries)
+    _sessions(60, patient, program, 3)
+    large = _queries(client, "/admin/patients/sessionlog/", django_assert_max_num_queries)
+    assert large == small
