@@ -83,8 +83,6 @@ def _sessions(count: int, patient, program, prefix: int) -> None:
 
 
 def test_session_log_list_queries_do_not_grow(client, physio, patient, django_assert_max_num_queries):
-    import datetime
-
     program = assign_program(
         patient=patient,
         physio=physio,
