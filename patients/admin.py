@@ -2,7 +2,8 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count
+from django.db.models import Count, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -302,7 +303,11 @@ class SessionLogAdmin(ClinicScopedAdmin):
     show_full_result_count = False
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(exercise_total=Count("exercises"))
+        # A correlated subquery, not Count(): it runs for the page's rows only, and COUNT(*) for the
+        # paginator stays a plain count instead of grouping every session of the clinic.
+        per_session = ExerciseLog.objects.filter(session=OuterRef("pk")).values("session")
+        exercise_total = Subquery(per_session.annotate(total=Count("pk")).values("total"))
+        return super().get_queryset(request).annotate(exercise_total=Coalesce(exercise_total, 0))
 
     @admin.display(description="exercises", ordering="exercise_total")
     def exercise_count(self, session):

@@ -214,6 +214,8 @@ class SessionLog(models.Model):
         indexes = [
             models.Index(fields=["patient", "-performed_on"]),
             models.Index(fields=["program", "performed_on"]),
+            # The admin's newest-first list walks this and stops after a page.
+            models.Index(fields=["-performed_on", "-logged_at"], name="sessionlog_newest_idx"),
         ]
 
     def __str__(self) -> str:
