@@ -300,6 +300,9 @@ class Program(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-pk"]
+        # The admin list walks this newest first and stops after a page, so its per-row subqueries
+        # (sessions, last activity) run for the page only, not for every programme of the clinic.
+        indexes = [models.Index(fields=["-created_at", "-id"], name="program_newest_idx")]
         constraints = [
             models.UniqueConstraint(
                 fields=["patient"], condition=Q(status="active"), name="program_one_active_per_patient"
