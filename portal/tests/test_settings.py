@@ -56,3 +56,20 @@ def test_seed_demo_refuses_to_run_with_debug_off():
     result = manage("seed_demo", **PRODUCTION)
     assert result.returncode != 0
     assert "refuses to run with DEBUG off" in result.stderr
+
+
+def test_manage_py_uses_laptop_defaults_when_debug_is_unset():
+    base = {k: v for k, v in os.environ.items() if k not in ("DEBUG", "SECRET_KEY", "ALLOWED_HOSTS")}
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"], cwd=ROOT, env=base, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+
+
+def test_the_wsgi_server_keeps_debug_off_and_refuses_without_a_secret_key():
+    base = {k: v for k, v in os.environ.items() if k not in ("DEBUG", "SECRET_KEY", "ALLOWED_HOSTS")}
+    result = subprocess.run(
+        [sys.executable, "-c", "import portal.wsgi"], cwd=ROOT, env=base, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode != 0
+    assert "SECRET_KEY" in result.stderr
