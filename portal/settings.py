@@ -190,6 +190,9 @@ OUTBOX_RETRY_MAX_SECONDS = env.float("OUTBOX_RETRY_MAX_SECONDS", default=6 * 60 
 OUTBOX_LEASE_SECONDS = env.int("OUTBOX_LEASE_SECONDS", default=CELERY_TASK_TIME_LIMIT + 60)
 # A pending row whose task was put on the broker this recently is not enqueued again by the sweeper.
 OUTBOX_REQUEUE_AFTER_SECONDS = env.int("OUTBOX_REQUEUE_AFTER_SECONDS", default=5 * 60)
+# Fan-outs and sweeps send this many emails per task, over one SMTP connection, for at most this long.
+OUTBOX_SEND_BATCH_SIZE = env.int("OUTBOX_SEND_BATCH_SIZE", default=50)
+OUTBOX_BATCH_SECONDS = env.float("OUTBOX_BATCH_SECONDS", default=CELERY_TASK_SOFT_TIME_LIMIT / 2)
 OUTBOX_SWEEP_BATCH_SIZE = 500
 OUTBOX_SWEEP_MAX_BATCHES = 20
 

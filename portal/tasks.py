@@ -16,10 +16,13 @@ def send_email(self, email_id: int) -> str:
 
 @app.task(name="portal.outbox.send_batch", bind=True)
 def send_batch(self, email_ids: list[int]) -> int:
-    """One broker message for a fan-out's batch: puts one send task per email on the broker."""
-    if self.request.is_eager:
-        return sum(send_email.apply(args=[pk]).get() == "sent" for pk in email_ids)
-    return sum(services.enqueue_send(pk) for pk in email_ids)
+    """One broker message for a group of emails, delivered over one SMTP connection."""
+    outcomes = services.deliver_emails(email_ids)
+    later = {pk: outcome.retry_in for pk, outcome in outcomes.items() if outcome.retry_in is not None}
+    if later and not self.request.is_eager:
+        # Each row is due by then; if this message is lost, the sweeper sends the rows when due.
+        services.enqueue_batch(list(later), countdown=max(later.values()))
+    return sum(outcome.status == "sent" for outcome in outcomes.values())
 
 
 @app.task(name="portal.outbox.sweep", bind=True)

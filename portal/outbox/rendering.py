@@ -46,18 +46,36 @@ def is_opted_out(email: str, group: str | None = None) -> bool:
     return optouts.exists()
 
 
+def opted_out_groups(emails: set[str]) -> dict[str, set[str]]:
+    """The groups each of these addresses opted out of, in one query ("all" means every group)."""
+    groups: dict[str, set[str]] = {}
+    for email, group in EmailOptOut.objects.filter(email__in=[e.lower() for e in emails]).values_list("email", "group"):
+        groups.setdefault(email, set()).add(group)
+    return groups
+
+
 PREVIEW = "_preview"
 
 
-def render_email(row: OutboundEmail, *, check_opt_out: bool = True, preview: bool = False) -> RenderedEmail:
+def render_email(
+    row: OutboundEmail,
+    *,
+    check_opt_out: bool = True,
+    preview: bool = False,
+    opt_outs: dict[str, set[str]] | None = None,
+) -> RenderedEmail:
     """Render a row; raises Cancel when its kind says so or the recipient opted out.
+
+    `opt_outs`: the recipients' opted-out groups when the caller read them already (`opted_out_groups`).
 
     With `preview` (the admin), the kind's context holds `PREVIEW: True`, so a kind that puts a secret in
     the email (a one-time login link) shows a placeholder instead of minting a working one for the viewer.
     """
     kind = get_kind(row.kind)
     urgent = row.urgent or kind.urgent
-    if check_opt_out and not urgent and is_opted_out(row.recipient, kind.group):
+    if opt_outs is None and check_opt_out and not urgent:
+        opt_outs = opted_out_groups({row.recipient})
+    if check_opt_out and not urgent and opt_outs.get(row.recipient, set()) & {kind.group, "all"}:
         raise Cancel(f"recipient opted out of {kind.group} emails")
     context = {
         "site_name": settings.SITE_NAME,
@@ -81,8 +99,8 @@ def render_email(row: OutboundEmail, *, check_opt_out: bool = True, preview: boo
     return rendered
 
 
-def build_message(row: OutboundEmail) -> EmailMultiAlternatives:
-    rendered = render_email(row)
+def build_message(row: OutboundEmail, *, opt_outs: dict[str, set[str]] | None = None) -> EmailMultiAlternatives:
+    rendered = render_email(row, opt_outs=opt_outs)
     message = EmailMultiAlternatives(
         subject=rendered.subject,
         body=rendered.text,

@@ -4,19 +4,21 @@ import json
 import logging
 import random
 import smtplib
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.mail import get_connection
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
 from portal.outbox.kinds import Cancel, get_kind
 from portal.outbox.models import EmailOptOut, OutboundEmail
-from portal.outbox.rendering import build_message, is_opted_out
+from portal.outbox.rendering import build_message, is_opted_out, opted_out_groups
 
 if TYPE_CHECKING:
     from portal.models import Clinic
@@ -27,6 +29,7 @@ Status = OutboundEmail.Status
 __all__ = [
     "cancel_pending_emails",
     "deliver_email",
+    "deliver_emails",
     "is_opted_out",
     "opt_out",
     "queue_email",
@@ -93,9 +96,10 @@ class BulkEmail:
 def queue_emails_in_bulk(emails: list["BulkEmail"]) -> list[int]:
     """Queue many non-urgent emails in one INSERT; keys already queued are skipped. Returns the new rows' ids.
 
-    For fan-outs of thousands of rows: the new ids are handed to ONE task (`portal.outbox.send_batch`)
-    on commit, which puts a send task per email on the broker from a worker. If that task is lost,
-    the sweeper sends the rows (their `queued_at` is set, so after OUTBOX_REQUEUE_AFTER_SECONDS).
+    For fan-outs of thousands of rows: on commit, the new ids go on the broker in groups of
+    OUTBOX_SEND_BATCH_SIZE, one `portal.outbox.send_batch` task per group, each delivered over one SMTP
+    connection. If a task is lost, the sweeper sends its rows (their `queued_at` is set, so after
+    OUTBOX_REQUEUE_AFTER_SECONDS).
     """
     if not emails:
         return []
@@ -128,15 +132,23 @@ def queue_emails_in_bulk(emails: list["BulkEmail"]) -> list[int]:
     return new_ids
 
 
-def enqueue_batch(email_ids: list[int]) -> bool:
+def enqueue_batch(email_ids: list[int], *, countdown: float | None = None) -> bool:
+    """Put the send tasks for these rows on the broker, OUTBOX_SEND_BATCH_SIZE rows per message."""
     from portal.tasks import send_batch
 
-    try:
-        send_batch.apply_async(args=[email_ids], retry_policy={"max_retries": 2})
-    except Exception:
-        logger.exception("Could not enqueue a batch of %s emails; the sweeper will send them", len(email_ids))
-        OutboundEmail.objects.filter(pk__in=email_ids, status=Status.PENDING).update(queued_at=None)
-        return False
+    size = settings.OUTBOX_SEND_BATCH_SIZE
+    chunks = [email_ids[start : start + size] for start in range(0, len(email_ids), size)]
+    if countdown:
+        due = timezone.now() + timedelta(seconds=countdown)
+        OutboundEmail.objects.filter(pk__in=email_ids, status=Status.PENDING).update(queued_at=due)
+    for number, chunk in enumerate(chunks):
+        try:
+            send_batch.apply_async(args=[chunk], countdown=countdown, retry_policy={"max_retries": 2})
+        except Exception:
+            left = [pk for chunk in chunks[number:] for pk in chunk]
+            logger.exception("Could not enqueue %s emails; the sweeper will send them", len(left))
+            OutboundEmail.objects.filter(pk__in=left, status=Status.PENDING).update(queued_at=None)
+            return False
     return True
 
 
@@ -158,33 +170,72 @@ def enqueue_send(email_id: int, *, countdown: float | None = None) -> bool:
 class Outcome:
     status: str
     retry_in: float | None = None
+    # The SMTP connection is unusable (server down, dropped, timed out): stop sending this group.
+    connection_lost: bool = False
+
+
+SKIPPED = Outcome("skipped")
 
 
 def deliver_email(*, email_id: int) -> Outcome:
     """Claim the row, render it, send it and record what happened. Safe to call any number of times."""
+    return deliver_emails([email_id]).get(email_id, SKIPPED)
+
+
+def deliver_emails(email_ids: list[int]) -> dict[int, Outcome]:
+    """Deliver a group of emails over one SMTP connection. Safe to call any number of times.
+
+    The rows and their recipients' opt-outs are read in two queries; each row is then claimed, sent and
+    recorded on its own, so a worker that dies mid-group leaves at most the one email it was sending in
+    doubt, exactly as a single send would. When the connection is lost, or the group has run for
+    OUTBOX_BATCH_SECONDS, the rows not yet tried are left pending, unclaimed, with a `retry_in` for the
+    caller to enqueue them again (the sweeper is the safety net).
+    """
+    rows = OutboundEmail.objects.select_related("clinic").filter(pk__in=email_ids, status=Status.PENDING)
+    by_pk = {row.pk: row for row in rows}
+    opt_outs = opted_out_groups({row.recipient for row in by_pk.values()})
+    connection = get_connection()
+    deadline = time.monotonic() + settings.OUTBOX_BATCH_SECONDS
+    outcomes: dict[int, Outcome] = {}
+    try:
+        for index, pk in enumerate(email_ids):
+            row = by_pk.get(pk)
+            outcome = outcomes[pk] = SKIPPED if row is None else _deliver_row(row, connection, opt_outs)
+            rest = [pk for pk in email_ids[index + 1 :] if pk in by_pk]
+            if rest and (outcome.connection_lost or time.monotonic() > deadline):
+                wait = outcome.retry_in or (backoff_seconds(1) if outcome.connection_lost else 0.0)
+                outcomes.update(dict.fromkeys(rest, Outcome(Status.PENDING, retry_in=wait)))
+                break
+    finally:
+        connection.close()
+    return outcomes
+
+
+def _deliver_row(row: OutboundEmail, connection, opt_outs: dict[str, set[str]]) -> Outcome:
     now = timezone.now()
-    claimed = OutboundEmail.objects.filter(pk=email_id, status=Status.PENDING, next_attempt_at__lte=now).update(
+    claimed = OutboundEmail.objects.filter(pk=row.pk, status=Status.PENDING, next_attempt_at__lte=now).update(
         status=Status.SENDING, claimed_at=now, attempts=F("attempts") + 1
     )
     if not claimed:
-        return Outcome("skipped")
-    row = OutboundEmail.objects.select_related("clinic").get(pk=email_id)
-    mine = OutboundEmail.objects.filter(pk=email_id, status=Status.SENDING, claimed_at=now)
+        return SKIPPED
+    mine = OutboundEmail.objects.filter(pk=row.pk, status=Status.SENDING, claimed_at=now)
     try:
-        message = build_message(row)
+        message = build_message(row, opt_outs=opt_outs)
     except Cancel as cancel:
         mine.update(status=Status.CANCELLED, cancel_reason=str(cancel)[:200], claimed_at=None)
-        logger.info("Outbound email %s cancelled: %s", email_id, cancel)
+        logger.info("Outbound email %s cancelled: %s", row.pk, cancel)
         return Outcome(Status.CANCELLED)
     except Exception as exc:
         mine.update(status=Status.FAILED, last_error=f"rendering failed: {exc!r}"[:2000], claimed_at=None)
         raise
+    message.connection = connection
     try:
+        connection.open()  # a no-op while the connection is open; send() would close one it opened
         message.send()
     except Exception as exc:
-        return _record_failure(row, mine, exc)
+        return _record_failure(row, mine, exc, connection)
     if not mine.update(status=Status.SENT, sent_at=timezone.now(), last_error="", claimed_at=None):
-        logger.error("Outbound email %s was sent after its lease expired; it may go out twice", email_id)
+        logger.error("Outbound email %s was sent after its lease expired; it may go out twice", row.pk)
     return Outcome(Status.SENT)
 
 
@@ -207,23 +258,33 @@ def backoff_seconds(attempts: int) -> float:
     return ceiling / 2 + random.uniform(0, ceiling / 2)
 
 
-def _record_failure(row: OutboundEmail, mine, exc: Exception) -> Outcome:
+def is_connection_lost(exc: BaseException) -> bool:
+    return isinstance(exc, OSError | smtplib.SMTPServerDisconnected) or (
+        isinstance(exc, smtplib.SMTPResponseException) and exc.smtp_code == 421
+    )
+
+
+def _record_failure(row: OutboundEmail, mine, exc: Exception, connection) -> Outcome:
     error = f"{type(exc).__name__}: {exc}"[:2000]
+    lost = is_connection_lost(exc)
+    if lost:
+        connection.close()
     if not is_temporary(exc):
         mine.update(status=Status.FAILED, last_error=error, claimed_at=None)
         logger.error("Outbound email %s failed permanently: %s", row.pk, error)
         if not isinstance(exc, OSError):
             raise exc  # not an SMTP answer: a bug or bad data, so let the worker report it
-        return Outcome(Status.FAILED)
-    if row.attempts >= settings.OUTBOX_MAX_ATTEMPTS:
-        mine.update(status=Status.FAILED, last_error=f"gave up after {row.attempts} attempts: {error}", claimed_at=None)
-        logger.error("Outbound email %s failed after %s attempts: %s", row.pk, row.attempts, error)
-        return Outcome(Status.FAILED)
-    delay = backoff_seconds(row.attempts)
+        return Outcome(Status.FAILED, connection_lost=lost)
+    attempts = OutboundEmail.objects.values_list("attempts", flat=True).get(pk=row.pk)
+    if attempts >= settings.OUTBOX_MAX_ATTEMPTS:
+        mine.update(status=Status.FAILED, last_error=f"gave up after {attempts} attempts: {error}", claimed_at=None)
+        logger.error("Outbound email %s failed after %s attempts: %s", row.pk, attempts, error)
+        return Outcome(Status.FAILED, connection_lost=lost)
+    delay = backoff_seconds(attempts)
     due = timezone.now() + timedelta(seconds=delay)
     mine.update(status=Status.PENDING, last_error=error, claimed_at=None, next_attempt_at=due, queued_at=due)
-    logger.warning("Outbound email %s attempt %s failed, retrying in %.0fs: %s", row.pk, row.attempts, delay, error)
-    return Outcome(Status.PENDING, retry_in=delay)
+    logger.warning("Outbound email %s attempt %s failed, retrying in %.0fs: %s", row.pk, attempts, delay, error)
+    return Outcome(Status.PENDING, retry_in=delay, connection_lost=lost)
 
 
 def requeue_stale_emails(*, now: datetime | None = None) -> dict[str, int]:
@@ -253,7 +314,7 @@ def requeue_stale_emails(*, now: datetime | None = None) -> dict[str, int]:
         if not ids:
             break
         OutboundEmail.objects.filter(pk__in=ids).update(queued_at=now)
-        enqueued += sum(enqueue_send(pk) for pk in ids)
+        enqueued += len(ids) if enqueue_batch(ids) else 0
         if len(ids) < settings.OUTBOX_SWEEP_BATCH_SIZE:
             break
     counts = {"recovered": recovered, "given_up": given_up, "enqueued": enqueued}

@@ -81,6 +81,7 @@ class Hold:
 
     arrived: threading.Event = field(default_factory=threading.Event)
     released: threading.Event = field(default_factory=threading.Event)
+    after: int = 0  # hold once this many messages were accepted
 
 
 @dataclass
@@ -91,11 +92,13 @@ class Mailbox:
     port: int
     messages: list[EmailMessage] = field(default_factory=list)
     hold: Hold | None = None
+    connections: int = 0  # SMTP sessions opened (EHLO received)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def hold_next(self) -> Hold:
-        """The next message is held without an answer; once released it is dropped, never accepted."""
-        self.hold = Hold()
+    def hold_next(self, *, after: int = 0) -> Hold:
+        """The next message (after `after` accepted ones) is held without an answer; once released it is
+        dropped, never accepted."""
+        self.hold = Hold(after=after)
         return self.hold
 
     def receive(self, data: bytes) -> None:
@@ -116,9 +119,14 @@ class _Handler:
     def __init__(self, mailbox: Mailbox, reply: list[str]):
         self.mailbox, self.reply = mailbox, reply
 
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):
+        self.mailbox.connections += 1
+        session.host_name = hostname
+        return responses
+
     async def handle_DATA(self, server, session, envelope):
         hold = self.mailbox.hold
-        if hold is not None and not hold.arrived.is_set():
+        if hold is not None and not hold.arrived.is_set() and len(self.mailbox.messages) >= hold.after:
             hold.arrived.set()
             while not hold.released.is_set():
                 await asyncio.sleep(0.05)

@@ -12,7 +12,7 @@ from django.db import transaction
 from django.db.models import F
 
 from portal.models import OutboundEmail
-from portal.outbox import queue_email
+from portal.outbox import BulkEmail, queue_email, queue_emails_in_bulk
 from portal.outbox.models import message_id_for
 from portal.outbox.services import opt_out
 from portal.tasks import send_email, sweep_outbox
@@ -31,12 +31,29 @@ def queue_welcome(user) -> OutboundEmail:
         )
 
 
+def queue_welcomes(users) -> list[int]:
+    """A fan-out's transaction: many emails in one insert, sent in groups over one connection each."""
+    with transaction.atomic():
+        return queue_emails_in_bulk(
+            [
+                BulkEmail(
+                    kind="staff_welcome", to=user.email, key=f"staff_welcome:{user.pk}", context={"user_id": user.pk}
+                )
+                for user in users
+            ]
+        )
+
+
 def wait_until(predicate, timeout: float = 20.0, what: str = "condition"):
     deadline = time.monotonic() + timeout
     while not (result := predicate()):
         assert time.monotonic() < deadline, f"timed out waiting for {what}"
         time.sleep(0.05)
     return result
+
+
+def all_sent(ids: list[int]) -> bool:
+    return OutboundEmail.objects.filter(pk__in=ids, status=Status.SENT).count() == len(ids)
 
 
 def row_where(pk: int, **fields):
@@ -79,6 +96,67 @@ def test_worker_killed_while_sending_sends_exactly_once_after_a_new_worker_start
     sent = assert_delivered_once(smtp_server, row)
     assert sent.attempts == 2
     assert smtp_server.messages[0]["To"] == "new-staff@example.com"
+
+
+def test_worker_killed_in_the_middle_of_a_group_sends_each_email_exactly_once(
+    smtp_server, worker_process, require_postgres
+):
+    """SIGKILL on the 3rd email of 5 sent as one group: expected 5, sent 5, lost 0, duplicated 0."""
+    users = [StaffFactory(email=f"group{n}@example.com") for n in range(5)]
+    hold = smtp_server.hold_next(after=2)
+    first = worker_process("doomed")
+    ids = queue_welcomes(users)
+    assert hold.arrived.wait(20), "the worker never reached the third email"
+    statuses = dict(OutboundEmail.objects.filter(pk__in=ids).values_list("pk", "status"))
+    assert [statuses[pk] for pk in ids] == [Status.SENT] * 2 + [Status.SENDING] + [Status.PENDING] * 2
+
+    first.kill()
+    hold.released.set()
+    # The lease and the re-enqueue window run out on the clock the sweeper reads.
+    later = timedelta(seconds=settings.OUTBOX_LEASE_SECONDS + settings.OUTBOX_REQUEUE_AFTER_SECONDS + 1)
+    OutboundEmail.objects.filter(pk__in=ids, status=Status.SENDING).update(claimed_at=F("claimed_at") - later)
+    OutboundEmail.objects.filter(pk__in=ids, status=Status.PENDING).update(queued_at=F("queued_at") - later)
+    worker_process("replacement")
+    sweep_outbox.delay()
+
+    smtp_server.wait_for(5)
+    time.sleep(1.5)  # long enough for a duplicate already on its way to arrive
+    assert sorted(m["To"] for m in smtp_server.messages) == sorted(user.email for user in users)
+    assert sorted(m["Message-ID"] for m in smtp_server.messages) == sorted(
+        message_id_for(f"staff_welcome:{user.pk}") for user in users
+    )
+    wait_until(lambda: all_sent(ids), what="every row marked sent")
+    attempts = dict(OutboundEmail.objects.filter(pk__in=ids).values_list("pk", "attempts"))
+    assert [attempts[pk] for pk in ids] == [1, 1, 2, 1, 1]
+
+
+def test_a_group_goes_out_over_one_connection(smtp_server, celery_worker, settings):
+    """Fan-out delivery: 12 emails in groups of 5 use 3 SMTP connections, each email sent once."""
+    settings.OUTBOX_SEND_BATCH_SIZE = 5
+    users = [StaffFactory(email=f"bulk{n}@example.com") for n in range(12)]
+    ids = queue_welcomes(users)
+    smtp_server.wait_for(12)
+    time.sleep(1)
+    assert len(smtp_server.messages) == 12
+    assert smtp_server.connections == 3
+    wait_until(lambda: all_sent(ids), what="every row marked sent")
+
+
+def test_smtp_server_down_during_a_group_tries_one_email_and_sends_all_when_it_is_back(
+    smtp_server, celery_worker, fast_retries, settings
+):
+    """SMTP down for a group of 4: one attempt counted, the rest untouched; expected 4, sent 4, duplicated 0."""
+    settings.EMAIL_PORT = free_port()  # nothing listens there
+    ids = queue_welcomes([StaffFactory(email=f"down{n}@example.com") for n in range(4)])
+    first = wait_until(row_where(ids[0], attempts=1, status=Status.PENDING), what="a deferred attempt")
+    assert "ConnectionRefusedError" in first.last_error
+    assert list(OutboundEmail.objects.filter(pk__in=ids[1:]).values_list("attempts", flat=True)) == [0, 0, 0]
+
+    settings.EMAIL_PORT = smtp_server.port
+    smtp_server.wait_for(4)
+    time.sleep(1.5)
+    assert len(smtp_server.messages) == 4
+    wait_until(lambda: all_sent(ids), what="every row marked sent")
 
 
 def test_email_queued_while_redis_is_down_goes_out_once_redis_is_back(
