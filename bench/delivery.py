@@ -42,24 +42,19 @@ def peak_rss_mb(pid: int) -> float:
     return float("nan")
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--emails", type=int, default=5000)
-    args = parser.parse_args()
-    import django
-
-    django.setup()
+def run(emails: int) -> dict:
+    """Deliver `emails` through one solo worker to an aiosmtpd in this process. Needs Django set up and Redis."""
     from aiosmtpd.controller import Controller
     from django.contrib.auth import get_user_model
-    from django.core.management import call_command
 
+    from portal.celery import app
     from portal.models import OutboundEmail
     from portal.outbox import BulkEmail, queue_emails_in_bulk
     from portal.testing.services import free_port
 
-    call_command("migrate", verbosity=0)
     user, _ = get_user_model().objects.get_or_create(email="delivery@bench.example", defaults={"is_staff": True})
     OutboundEmail.objects.filter(key__startswith="bench-delivery:").delete()
+    app.control.purge()
     counter, port = Counter(), free_port()
     # server_hostname: otherwise aiosmtpd resolves its own FQDN for every connection.
     controller = Controller(counter, hostname="127.0.0.1", port=port, server_hostname="bench.local")
@@ -69,29 +64,49 @@ def main() -> None:
     worker = subprocess.Popen([*command, "-n", "delivery@%h", "--without-mingle", "--without-gossip"], env=env)
     try:
         time.sleep(4)  # let the worker connect
-        for start in range(0, args.emails, 2000):
+        for start in range(0, emails, 2000):
             queue_emails_in_bulk(
                 [
                     BulkEmail(
                         kind="staff_welcome", to=user.email, key=f"bench-delivery:{n}", context={"user_id": user.pk}
                     )
-                    for n in range(start, min(start + 2000, args.emails))
+                    for n in range(start, min(start + 2000, emails))
                 ]
             )
         deadline = time.monotonic() + 600
-        while counter.count < args.emails and time.monotonic() < deadline and worker.poll() is None:
+        while counter.count < emails and time.monotonic() < deadline and worker.poll() is None:
             time.sleep(0.2)
         seconds = (counter.last or 0) - (counter.first or 0)
-        print(f"{counter.count:,} of {args.emails:,} emails accepted by the SMTP server in {seconds:.1f} s")
-        print(f"rate: {counter.count / seconds:,.0f} emails/s for one worker (pool solo)" if seconds else "rate: –")
-        print(f"worker peak memory (VmHWM): {peak_rss_mb(worker.pid):.0f} MB")
         sent = OutboundEmail.objects.filter(key__startswith="bench-delivery:", status="sent").count()
-        print(f"rows sent: {sent:,}")
+        return {
+            "accepted": counter.count,
+            "seconds": seconds,
+            "rate": counter.count / seconds if seconds else None,
+            "peak_mb": peak_rss_mb(worker.pid),
+            "rows_sent": sent,
+        }
     finally:
         worker.terminate()
         worker.wait(timeout=30)
         controller.stop()
         OutboundEmail.objects.filter(key__startswith="bench-delivery:").delete()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--emails", type=int, default=5000)
+    args = parser.parse_args()
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    result = run(args.emails)
+    print(f"{result['accepted']:,} of {args.emails:,} emails accepted by the SMTP server in {result['seconds']:.1f} s")
+    print(f"rate: {result['rate']:,.0f} emails/s for one worker (pool solo)" if result["rate"] else "rate: –")
+    print(f"worker peak memory (VmHWM): {result['peak_mb']:.0f} MB")
+    print(f"rows sent: {result['rows_sent']:,}")
 
 
 if __name__ == "__main__":

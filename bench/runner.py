@@ -1,10 +1,9 @@
-"""The benchmark: seed scale data, serve it with gunicorn, load each page with wrk, count its queries,
-and write a dated markdown table to bench/results/.
+"""The benchmark: seed scale data, serve it with gunicorn, load each page with wrk, count its queries, time
+the reminder fan-out and the email delivery, and write a dated markdown table to bench/results/.
 
     bench/run --patients 100000 --logs-per-patient 20 --duration 10
 
-The pages are data (`PAGES`); a page whose feature is not on this branch (404, or no row to point at) is
-reported as "missing". The fan-out jobs (`FAN_OUTS`) are dotted paths to callables, timed in-process.
+The pages are data (`PAGES`); the jobs are `bench/fan_out.py` and `bench/delivery.py`, which also run alone.
 """
 
 import argparse
@@ -33,13 +32,12 @@ WORKERS = 2
 ANONYMOUS, PATIENT, PHYSIO, SUPERUSER = "anonymous", "patient", "physio", "superuser"
 # The demo's superuser (seed_demo runs after seed_scale so the content pages have articles and exercises).
 SUPERUSER_EMAIL = "admin@example.com"
-MISSING = "missing"
 
 
 @dataclass(frozen=True)
 class Page:
     label: str
-    path: str | Callable[[], str | None]  # a callable is resolved after seeding; None means missing
+    path: str | Callable[[], str]  # a callable is resolved after seeding
     who: str
     # wrk connections; None: --connections. The admin pages use one per worker: a few staff members, not a
     # crowd, so their p95 is the time a physio waits rather than the queue behind 16 clients on 2 workers.
@@ -55,29 +53,10 @@ def _admin(path: str) -> Callable[[], str]:
     return resolve
 
 
-def first_published_article() -> str | None:
-    """The first published article's page, found by whatever the articles app calls "published"."""
-    from django.apps import apps
+def first_published_article() -> str:
+    from articles.models import Article
 
-    try:
-        Article = apps.get_model("articles", "Article")
-    except LookupError:
-        return None
-    articles = Article._default_manager.all()
-    if hasattr(articles, "published"):
-        articles = articles.published()
-    else:
-        names = {f.name for f in Article._meta.get_fields()}
-        if "status" in names:
-            articles = articles.filter(status="published")
-        elif "is_published" in names:
-            articles = articles.filter(is_published=True)
-        elif "published_at" in names:
-            articles = articles.filter(published_at__isnull=False)
-    article = articles.order_by("pk").first()
-    if article is None:
-        return None
-    return article.get_absolute_url() if hasattr(article, "get_absolute_url") else f"/articles/{article.slug}/"
+    return Article.objects.published().order_by("pk").first().get_absolute_url()
 
 
 # The pages measured, in table order. hello-world is the reference for the ratios and always runs.
@@ -100,19 +79,10 @@ PAGES = [
 ]
 
 
-@dataclass(frozen=True)
-class FanOut:
-    label: str
-    target: str  # dotted path to a callable taking no arguments; it may return how many it enqueued
-
-
-FAN_OUTS = [FanOut("reminder fan-out", "patients.followups.fan_out_reminders")]
-
-
 @dataclass
 class Result:
     page: Page
-    path: str | None
+    path: str
     status: int | None = None
     queries: int | None = None
     requests_per_s: float | None = None
@@ -120,10 +90,6 @@ class Result:
     p95_ms: float | None = None
     p99_ms: float | None = None
     errors: int = 0
-
-    @property
-    def missing(self) -> bool:
-        return self.path is None or self.status == 404
 
 
 # --- Setup -----------------------------------------------------------------------------------------------
@@ -252,7 +218,7 @@ def measure(results: list[Result], wrk: str, args, sessions: dict[str, str | Non
     server = start_gunicorn(port, log)
     try:
         for result in results:
-            if result.missing or result.status != 200:
+            if result.status != 200:
                 continue
             url, session = f"http://127.0.0.1:{port}{result.path}", sessions[result.page.who]
             connections = result.page.connections or args.connections
@@ -268,17 +234,25 @@ def measure(results: list[Result], wrk: str, args, sessions: dict[str, str | Non
         stop(server)
 
 
-def measure_fan_out(job: FanOut) -> tuple[float, int | None] | None:
-    """(seconds, how many enqueued) for one fan-out job, or None when its callable does not exist yet."""
-    from django.utils.module_loading import import_string
+def measure_jobs(args) -> list[tuple[str, str, float | None, float | None, str]]:
+    """The background work: (job, size, seconds, per second, note) for the reminder fan-out and delivery."""
+    from bench import delivery, fan_out
 
-    try:
-        function = import_string(job.target)
-    except ImportError:
-        return None
-    started = time.perf_counter()
-    enqueued = function()
-    return time.perf_counter() - started, enqueued if isinstance(enqueued, int) else None
+    jobs = []
+    if args.fan_out_patients:
+        result = fan_out.run(args.fan_out_patients)
+        (queued, seconds), (again, seconds_again) = result["runs"]
+        note = f"{result['broker_messages']:,} broker messages ({result['batch_size']:,} patients each)"
+        jobs.append(("reminder fan-out", f"{queued:,} reminders queued", seconds, queued / seconds, note))
+        jobs.append(
+            ("reminder fan-out again", f"{again:,} reminders queued", seconds_again, None, "all queued already")
+        )
+    if args.emails:
+        result = delivery.run(args.emails)
+        size = f"{result['accepted']:,} of {args.emails:,} emails"
+        note = f"one solo worker to aiosmtpd; worker peak memory {result['peak_mb']:.0f} MB"
+        jobs.append(("email delivery", size, result["seconds"], result["rate"], note))
+    return jobs
 
 
 # --- Report ----------------------------------------------------------------------------------------------
@@ -288,9 +262,7 @@ def _figure(value: float | None, digits: int) -> str:
     return "–" if value is None else f"{value:,.{digits}f}"
 
 
-def render(
-    results: list[Result], fan_outs: list[tuple[FanOut, tuple | None]], meta: dict[str, str], connections: int
-) -> str:
+def render(results: list[Result], jobs: list[tuple], meta: dict[str, str], connections: int) -> str:
     hello = next(r for r in results if r.page.label == "hello-world").requests_per_s
     lines = [f"# Benchmark {meta['date']}", ""]
     lines += [f"- {key}: {value}" for key, value in meta.items() if key != "date"]
@@ -298,24 +270,17 @@ def render(
     lines += ["", f"| {columns} | errors |"]
     lines.append("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     for r in results:
-        cells = [r.page.label, f"`{r.path}`" if r.path else "–", r.page.who, str(r.page.connections or connections)]
-        if r.missing:
-            cells += [MISSING] * 7
-        elif r.status != 200:
+        cells = [r.page.label, f"`{r.path}`", r.page.who, str(r.page.connections or connections)]
+        if r.status != 200:
             cells += [f"status {r.status}"] + ["–"] * 6
         else:
             ratio = r.requests_per_s / hello if hello else None
             cells += [_figure(r.requests_per_s, 0), _figure(r.p50_ms, 1), _figure(r.p95_ms, 1), _figure(r.p99_ms, 1)]
             cells += [str(r.queries), _figure(ratio, 2), str(r.errors)]
         lines.append("| " + " | ".join(cells) + " |")
-    lines += ["", "| job | callable | seconds | enqueued | per second |", "|---|---|---:|---:|---:|"]
-    for job, figures in fan_outs:
-        if figures is None:
-            lines.append(f"| {job.label} | `{job.target}` | {MISSING} | {MISSING} | {MISSING} |")
-        else:
-            seconds, enqueued = figures
-            rate = enqueued / seconds if enqueued and seconds else None
-            lines.append(f"| {job.label} | `{job.target}` | {seconds:.2f} | {enqueued or '–'} | {_figure(rate, 0)} |")
+    lines += ["", "| job | size | seconds | per second | note |", "|---|---|---:|---:|---|"]
+    for job, size, seconds, rate, note in jobs:
+        lines.append(f"| {job} | {size} | {_figure(seconds, 1)} | {_figure(rate, 0)} | {note} |")
     return "\n".join(lines) + "\n"
 
 
@@ -339,9 +304,14 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--warmup", type=int, default=2, help="Seconds of wrk warm-up per page (0: a few requests).")
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--pages", help="Comma-separated labels to measure (hello-world always runs).")
-    parser.add_argument("--fan-out", action="append", help="Dotted path of a fan-out callable (replaces FAN_OUTS).")
+    parser.add_argument(
+        "--fan-out-patients", type=int, help="Due patients for the reminder fan-out (default: --patients)."
+    )
+    parser.add_argument("--emails", type=int, default=2000, help="Emails for the delivery rate (0: skip).")
     parser.add_argument("--output", type=Path, help="Results file (default: bench/results/YYYY-MM-DD-HHMM.md).")
     args = parser.parse_args(argv)
+    if args.fan_out_patients is None:
+        args.fan_out_patients = args.patients
     known = {page.label for page in PAGES}
     args.pages = set(args.pages.split(",")) | {"hello-world"} if args.pages else known
     if args.pages - known:
@@ -388,12 +358,10 @@ def main(argv: list[str] | None = None) -> Path:
         if page.label not in args.pages:
             continue
         result = Result(page, page.path() if callable(page.path) else page.path)
-        if result.path is not None:
-            result.status, result.queries = count_queries(result.path, sessions[page.who])
+        result.status, result.queries = count_queries(result.path, sessions[page.who])
         results.append(result)
     measure(results, wrk, args, sessions)
-    jobs = [FanOut(target, target) for target in args.fan_out] if args.fan_out else FAN_OUTS
-    fan_outs = [(job, measure_fan_out(job)) for job in jobs]
+    jobs = measure_jobs(args)
 
     now = datetime.now(UTC)
     meta = {
@@ -409,7 +377,7 @@ def main(argv: list[str] | None = None) -> Path:
         f"after {args.warmup} s warm-up",
         "command": "bench/run " + " ".join(sys.argv[1:] if argv is None else argv),
     }
-    table = render(results, fan_outs, meta, args.connections)
+    table = render(results, jobs, meta, args.connections)
     output = args.output or RESULTS / f"{now:%Y-%m-%d-%H%M}.md"
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(table)

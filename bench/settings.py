@@ -1,4 +1,4 @@
-"""Settings for the benchmark: production settings (DEBUG off) plus the hello-world reference URL.
+"""Settings for the benchmark: production settings (DEBUG off, Redis) plus the hello-world reference URL.
 
 Only `bench/run` uses these. The key and hosts are fixed and bench-only; HTTPS redirects and staff
 two-factor are off so plain-HTTP wrk and the physio's admin pages can be measured.
@@ -10,6 +10,8 @@ os.environ["DEBUG"] = "False"
 os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-not-for-production-0123456789abcdefghijklmnop")
 os.environ.setdefault("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/portal_bench")
+# Production serves from several processes, so the cache, the sessions and the broker are Redis.
+os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/9")
 
 from portal.settings import *  # noqa: E402,F403
 from portal.settings import DATABASES  # noqa: E402

@@ -2,20 +2,27 @@ from functools import wraps
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
+from django.utils.cache import add_never_cache_headers
 
 from patients.models import Patient
 
 
 def patient_required(view):
-    """Only a logged-in, active patient reaches the view; it gets `request.patient`."""
+    """Only a logged-in, active patient reaches the view; it gets `request.patient`.
+
+    The response is never stored by a browser or proxy: health data must not outlive a log-out on a shared
+    device (back button included)."""
 
     @login_required
     @wraps(view)
     def wrapper(request, *args, **kwargs):
-        patient = Patient.objects.active().filter(user=request.user).select_related("clinic").first()
-        if patient is None:
-            raise Http404("This page is for patients.")
-        request.patient = patient
-        return view(request, *args, **kwargs)
+        try:
+            patient = Patient.objects.active().select_related("clinic").get(user=request.user)
+        except Patient.DoesNotExist:
+            raise Http404("This page is for patients.") from None
+        request.patient = request.user.patient = patient  # the templates' `is_patient` asks the user
+        response = view(request, *args, **kwargs)
+        add_never_cache_headers(response)
+        return response
 
     return wrapper

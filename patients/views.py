@@ -1,15 +1,18 @@
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from patients import emails, exports, selectors, services
 from patients.access import patient_required
 from patients.forms import CHECK_IN_FORMS, NewInvitationForm, SessionForm, SettingsForm
 from patients.models import Patient
+from patients.page_cache import patient_page
 from patients.questionnaires import RED_FLAGS, Questionnaire
 
 
@@ -69,11 +72,27 @@ def rotate_calendar(request):
 # --- Today, progress, export, calendar --------------------------------------------------------------
 
 
-@patient_required
+@never_cache
+@login_required
 def today(request):
+    if request.method == "POST":
+        return _log_session(request)
+    return patient_page(request, "today", _today_page)
+
+
+@patient_required
+def _today_page(request, tokens: dict):
     plan = selectors.today_plan(request.patient)
-    form = SessionForm(request.POST or None, items=plan.items, today=plan.today)
-    if request.method == "POST" and plan.state == "due" and form.is_valid():
+    form = SessionForm(items=plan.items, today=plan.today, initial={"token": tokens["form_token"]})
+    context = {"plan": plan, "form": form, "csrf_token": tokens["csrf_token"]}
+    return render(request, "patients/today.html", context)
+
+
+@patient_required
+def _log_session(request):
+    plan = selectors.today_plan(request.patient)
+    form = SessionForm(request.POST, items=plan.items, today=plan.today)
+    if plan.state == "due" and form.is_valid():
         data = form.cleaned_data
         try:
             session = services.log_session(
@@ -103,9 +122,16 @@ def session_done(request, pk):
     return render(request, "patients/session_done.html", {"session": session, "reported_red_flags": reported})
 
 
-@patient_required
+@never_cache
+@login_required
 def progress(request):
-    return render(request, "patients/progress.html", {"progress": selectors.progress(request.patient)})
+    return patient_page(request, "progress", _progress_page)
+
+
+@patient_required
+def _progress_page(request, tokens: dict):
+    context = {"progress": selectors.progress(request.patient), "csrf_token": tokens["csrf_token"]}
+    return render(request, "patients/progress.html", context)
 
 
 @patient_required
