@@ -1,6 +1,7 @@
 """Reads of published articles, cached. Every service that changes an article calls `invalidate()`."""
 
 import hashlib
+import time
 
 from django.conf import settings
 from django.core.cache import cache
@@ -27,8 +28,8 @@ def _version() -> int:
 def _bump() -> None:
     try:
         cache.incr(VERSION_KEY)
-    except ValueError:
-        cache.set(VERSION_KEY, 2, timeout=None)
+    except ValueError:  # not in the cache (never set, or evicted): a value no earlier page can carry
+        cache.set(VERSION_KEY, time.time_ns(), timeout=None)
 
 
 def invalidate() -> None:
@@ -39,11 +40,6 @@ def invalidate() -> None:
     """
     _bump()
     transaction.on_commit(_bump)
-
-
-def page_key() -> str:
-    """The cache key prefix for whole article pages: a new one after every change to any article."""
-    return f"articles:v{_version()}"
 
 
 def _cached(key: str, build):

@@ -31,7 +31,8 @@ def article_list(request):
 
     if params["query"]:
         return build()  # free-text search stays uncached (see selectors.published_page)
-    return anonymous_page(request, f"{selectors.page_key()}:list", build, params=("condition", "tag", "page"))
+    versions = [selectors.VERSION_KEY]
+    return anonymous_page(request, "articles:list", build, versions=versions, params=("condition", "tag", "page"))
 
 
 @require_GET
@@ -42,7 +43,7 @@ def article_detail(request, slug):
             raise Http404("No such article.")
         return render(request, "articles/article_detail.html", detail_context(article))
 
-    return anonymous_page(request, f"{selectors.page_key()}:detail", build)
+    return anonymous_page(request, "articles:detail", build, versions=[selectors.VERSION_KEY])
 
 
 def detail_context(article, preview: bool = False) -> dict:

@@ -96,6 +96,11 @@ def run(patients: int) -> dict:
     messages = app.connection().default_channel.client.llen("celery")
     app.control.purge()  # no worker here: the queued tasks would otherwise wait for the next one started
     OutboundEmail.objects.filter(kind="reminder", recipient__endswith=f"@{DOMAIN}").delete()
+    with connection.cursor() as cursor:
+        # What autovacuum does soon after such churn. Without it the planner keeps the statistics of the
+        # near-empty table analysed above, and the delivery measured next claims rows by a bitmap scan of
+        # every pending row instead of the primary key (8 ms instead of 0.1 ms a claim).
+        cursor.execute("ANALYZE portal_outboundemail")
     return {"seed_seconds": seeded, "runs": runs, "broker_messages": messages, "batch_size": followups.BATCH_SIZE}
 
 

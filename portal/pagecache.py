@@ -1,8 +1,9 @@
 """Whole public pages from the cache, for visitors who are not logged in.
 
 A logged-in user's page carries their name, menu and a CSRF token, so only anonymous visitors share a
-cached copy. The caller names the page by a key that changes whenever its content does (a version number
-bumped by the services that change it, or a fingerprint of the rows), so nothing is served stale.
+cached copy. The caller names the cache keys of the version numbers the page depends on (bumped by whatever
+changes its content); a copy is served only while they are unchanged, so nothing is served stale. The
+versions and the page come back in one cache round trip.
 """
 
 import hashlib
@@ -27,22 +28,30 @@ def _cacheable(request: HttpRequest, params: Collection[str]) -> bool:
 
 
 def anonymous_page(
-    request: HttpRequest, key: str, build: Callable[[], HttpResponse], params: Collection[str] = ()
+    request: HttpRequest,
+    name: str,
+    build: Callable[[], HttpResponse],
+    *,
+    versions: Collection[str] = (),
+    params: Collection[str] = (),
 ) -> HttpResponse:
-    """The page `build()` renders, from the cache under `key` (plus the full path) for anonymous visitors.
+    """The page `build()` renders, from the cache for anonymous visitors, under `name` plus the full path.
 
-    `params` are the query parameters the page understands; a request with any other is rendered uncached.
+    `versions`: cache keys of version numbers; bumping any of them makes the page stale.
+    `params`: the query parameters the page understands; a request with any other is rendered uncached.
     """
     if not _cacheable(request, params):
         return build()
     path = hashlib.sha256(request.get_full_path().encode()).hexdigest()[:32]
-    key = f"page:{key}:{path}"
-    cached = cache.get(key)
-    if cached is not None:
-        content, content_type = cached
+    key = f"page:{name}:{path}"
+    found = cache.get_many([*versions, key])
+    stamp = tuple(found.get(version) for version in versions)
+    cached = found.get(key)
+    if cached is not None and cached[0] == stamp:
+        _stamp, content, content_type = cached
         return HttpResponse(content, content_type=content_type)
     response = build()
     # Only a plain 200 with no per-visitor token in it (a form's CSRF token sets CSRF_COOKIE_NEEDS_UPDATE).
     if response.status_code == 200 and not request.META.get("CSRF_COOKIE_NEEDS_UPDATE") and not response.cookies:
-        cache.set(key, (response.content, response["Content-Type"]), TIMEOUT)
+        cache.set(key, (stamp, response.content, response["Content-Type"]), TIMEOUT)
     return response

@@ -6,25 +6,19 @@ all covered). The cache must be shared by the web workers (Redis when REDIS_URL 
 worker to reach the others, as for the articles.
 """
 
+import time
+
 from django.core.cache import cache
 from django.db import transaction
 
 VERSION_KEY = "exercises:version"
 
 
-def library_version() -> int:
-    version = cache.get(VERSION_KEY)
-    if version is None:
-        version = 1
-        cache.add(VERSION_KEY, version, timeout=None)
-    return version
-
-
 def _bump() -> None:
     try:
         cache.incr(VERSION_KEY)
-    except ValueError:
-        cache.set(VERSION_KEY, 2, timeout=None)
+    except ValueError:  # not in the cache (never set, or evicted): a value no earlier page can carry
+        cache.set(VERSION_KEY, time.time_ns(), timeout=None)
 
 
 def invalidate_library(**_signal_kwargs) -> None:

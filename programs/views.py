@@ -26,8 +26,8 @@ def exercise_list(request):
         context = {"form": form, "page": page, "query": query.urlencode(), "filtered": bool(form.is_bound)}
         return render(request, "programs/exercise_list.html", context)
 
-    key = f"exercises:v{selectors.library_version()}:list"
-    return anonymous_page(request, key, build, params=("body_region", "kind", "page"))
+    versions = [selectors.VERSION_KEY]
+    return anonymous_page(request, "exercises:list", build, versions=versions, params=("body_region", "kind", "page"))
 
 
 def exercise_detail(request, slug):

@@ -3,6 +3,7 @@
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.messages import add_message, constants
 from django.contrib.messages.storage.cookie import CookieStorage
+from django.core.cache import cache
 from django.http import HttpResponse
 from django.middleware.csrf import get_token
 from django.test import RequestFactory
@@ -32,14 +33,19 @@ class Builder:
         return build
 
 
-def test_an_anonymous_page_is_rendered_once_per_key_and_path(db):
+def test_an_anonymous_page_is_rendered_once_per_version_and_path(db):
     builder = Builder()
-    first = anonymous_page(_request(), "k1", builder(_request()))
-    second = anonymous_page(_request(), "k1", builder(_request()))
+    cache.set("v:a", 1)
+    first = anonymous_page(_request(), "k1", builder(_request()), versions=["v:a", "v:b"])
+    second = anonymous_page(_request(), "k1", builder(_request()), versions=["v:a", "v:b"])
     assert builder.calls == 1 and first.content == second.content == b"page 1"
-    anonymous_page(_request(path="/page/?page=2"), "k1", builder(_request()), params=["page"])
-    anonymous_page(_request(), "k2", builder(_request()))  # a new version: rendered again
-    assert builder.calls == 3
+    anonymous_page(_request(path="/page/?page=2"), "k1", builder(_request()), versions=["v:a", "v:b"], params=["page"])
+    assert builder.calls == 2
+    cache.incr("v:a")  # a change: rendered again, then served again
+    for _ in range(2):
+        assert anonymous_page(_request(), "k1", builder(_request()), versions=["v:a", "v:b"]).content == b"page 3"
+    cache.set("v:b", 1)  # a version that was not in the cache yet counts as a change too
+    assert anonymous_page(_request(), "k1", builder(_request()), versions=["v:a", "v:b"]).content == b"page 4"
 
 
 def test_a_page_with_a_parameter_it_does_not_know_is_never_cached(db):
