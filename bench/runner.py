@@ -121,10 +121,13 @@ def ensure_database(url: str) -> None:
             conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
 
 
-def session_for(email: str) -> str:
-    """A logged-in session made with the session engine: no login form, no django-axes, no password hashing."""
+def session_for(email: str) -> dict[str, str]:
+    """The cookies of a logged-in browser: a session made with the session engine (no login form, no
+    django-axes, no password hashing) and the CSRF cookie a browser keeps after its first page."""
     from django.conf import settings
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model
+    from django.middleware.csrf import CSRF_ALLOWED_CHARS, CSRF_SECRET_LENGTH
+    from django.utils.crypto import get_random_string
 
     user = get_user_model().objects.filter(email=email).first()
     if user is None:
@@ -134,19 +137,23 @@ def session_for(email: str) -> str:
     store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
     store[HASH_SESSION_KEY] = user.get_session_auth_hash()
     store.save()
-    return store.session_key
+    csrf_secret = get_random_string(CSRF_SECRET_LENGTH, allowed_chars=CSRF_ALLOWED_CHARS)
+    return {settings.SESSION_COOKIE_NAME: store.session_key, settings.CSRF_COOKIE_NAME: csrf_secret}
 
 
-def count_queries(path: str, session: str | None) -> tuple[int, int]:
+def cookie_header(cookies: dict[str, str] | None) -> str:
+    return "; ".join(f"{name}={value}" for name, value in (cookies or {}).items())
+
+
+def count_queries(path: str, cookies: dict[str, str] | None) -> tuple[int, int]:
     """(status, queries) of one request after a warm-up request, through the Django test client."""
-    from django.conf import settings
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
     client = Client()
-    if session:
-        client.cookies[settings.SESSION_COOKIE_NAME] = session
+    for name, value in (cookies or {}).items():
+        client.cookies[name] = value
     client.get(path)
     with CaptureQueriesContext(connection) as queries:
         response = client.get(path)
@@ -187,13 +194,12 @@ def stop(server: subprocess.Popen) -> None:
         server.kill()
 
 
-def run_wrk(wrk: str, url: str, session: str | None, duration: int, connections: int) -> dict[str, float]:
-    from django.conf import settings
+def run_wrk(wrk: str, url: str, cookies: dict[str, str] | None, duration: int, connections: int) -> dict[str, float]:
 
     command = [wrk, f"-t{min(2, connections)}", f"-c{connections}", f"-d{duration}s", "--latency"]
     command += ["-s", str(LUA_REPORT)]
-    if session:
-        command += ["-H", f"Cookie: {settings.SESSION_COOKIE_NAME}={session}"]
+    if cookies:
+        command += ["-H", f"Cookie: {cookie_header(cookies)}"]
     output = subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout
     return parse_wrk(output)
 
@@ -204,10 +210,9 @@ def parse_wrk(output: str) -> dict[str, float]:
     return {key: float(value) for key, value in (pair.split("=") for pair in line.split()[1:])}
 
 
-def warm_up(url: str, session: str | None) -> None:
-    from django.conf import settings
+def warm_up(url: str, cookies: dict[str, str] | None) -> None:
 
-    headers = {"Cookie": f"{settings.SESSION_COOKIE_NAME}={session}"} if session else {}
+    headers = {"Cookie": cookie_header(cookies)} if cookies else {}
     for _ in range(2 * WORKERS):
         urllib.request.urlopen(urllib.request.Request(url, headers=headers), timeout=10).read()  # noqa: S310
 
@@ -220,13 +225,13 @@ def measure(results: list[Result], wrk: str, args, sessions: dict[str, str | Non
         for result in results:
             if result.status != 200:
                 continue
-            url, session = f"http://127.0.0.1:{port}{result.path}", sessions[result.page.who]
+            url, cookies = f"http://127.0.0.1:{port}{result.path}", sessions[result.page.who]
             connections = result.page.connections or args.connections
             if args.warmup:
-                run_wrk(wrk, url, session, args.warmup, connections)
+                run_wrk(wrk, url, cookies, args.warmup, connections)
             else:
-                warm_up(url, session)
-            figures = run_wrk(wrk, url, session, args.duration, connections)
+                warm_up(url, cookies)
+            figures = run_wrk(wrk, url, cookies, args.duration, connections)
             result.requests_per_s = figures["requests"] / figures["seconds"]
             result.p50_ms, result.p95_ms, result.p99_ms = (figures[f"p{p}"] / 1000 for p in (50, 95, 99))
             result.errors = int(figures["errors"])

@@ -109,10 +109,17 @@ def seed_patients(count: int) -> list:
 
 def write_sessions(patients: list) -> Path:
     """A logged-in session and a CSRF secret per patient, one "session csrf" line each, for post.lua."""
+    from django.conf import settings
+
     from bench.runner import session_for
 
+    def line(patient) -> str:
+        cookies = session_for(patient.user.email)
+        session, csrf = cookies[settings.SESSION_COOKIE_NAME], cookies[settings.CSRF_COOKIE_NAME]
+        return f"{session} {csrf} {exercise_fields(patient)}\n"
+
     path = Path(tempfile.mkstemp(prefix="load-sessions-", suffix=".txt")[1])
-    lines = (f"{session_for(p.user.email)} {secrets.token_hex(16)} {exercise_fields(p)}\n" for p in patients)
+    lines = (line(p) for p in patients)
     path.write_text("".join(lines))
     return path
 
