@@ -286,7 +286,10 @@ def update_phase(*, phase: ProgramPhase, actor, **changes) -> ProgramPhase:
 
 @transaction.atomic
 def advance_phase(*, program: Program, actor) -> ProgramPhase:
-    program = Program.objects.select_for_update().get(pk=program.pk)
+    """Move the patient on to the next phase now: a phase planned to start later starts today instead."""
+    from patients.services import local_today
+
+    program = Program.objects.select_for_update().select_related("patient").get(pk=program.pk)
     if program.status != Program.Status.ACTIVE:
         raise ValidationError("Only an active program can move to its next phase.")
     phases = list(program.phases.order_by("order", "pk"))
@@ -294,15 +297,21 @@ def advance_phase(*, program: Program, actor) -> ProgramPhase:
     if current + 1 >= len(phases):
         raise ValidationError("This program is already in its last phase; complete it instead.")
     before, after = phases[current] if current >= 0 else None, phases[current + 1]
+    planned, today = after.start_date, local_today(program.patient)
+    summary = f"Moved on to {after.title}"
+    if planned > today:
+        after.start_date = today
+        after.save(update_fields=["start_date"])
+        summary += f", starting today instead of {planned:%-d %b %Y}"
     program.current_phase = after
     program.save(update_fields=["current_phase", "updated_at"])
     _record(
         program=program,
         actor=actor,
         action=ProgramChange.Action.PHASE_ADVANCED,
-        summary=f"Moved on to {after.title}",
-        before={"phase": before.title if before else None},
-        after={"phase": after.title},
+        summary=summary,
+        before={"phase": before.title if before else None, "start_date": planned.isoformat()},
+        after={"phase": after.title, "start_date": after.start_date.isoformat()},
     )
     return after
 

@@ -2,6 +2,7 @@ import datetime
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from programs import services
 from programs.models import Program, ProgramChange, ProgramItem
@@ -139,6 +140,18 @@ def test_advance_phase_moves_to_the_next_phase_and_stops_at_the_last(program, ph
     with pytest.raises(ValidationError, match="last phase"):
         services.advance_phase(program=program, actor=physio)
     assert program.changes.filter(action=ProgramChange.Action.PHASE_ADVANCED).count() == 1
+
+
+def test_advancing_early_starts_the_next_phase_today_so_the_patient_sees_it(patient, physio, template):
+    today = timezone.localdate()
+    program = services.assign_program(patient=patient, physio=physio, template=template, start_date=today)
+    planned = program.phases.order_by("order")[1].start_date
+    assert planned > today
+    second = services.advance_phase(program=program, actor=physio)
+    assert second.start_date == today
+    change = program.changes.get(action=ProgramChange.Action.PHASE_ADVANCED)
+    assert change.before["start_date"] == planned.isoformat() and change.after["start_date"] == today.isoformat()
+    assert "starting today instead of" in change.summary
 
 
 def test_pause_resume_and_complete(program, physio):
