@@ -22,6 +22,9 @@ def send_batch(self, email_ids: list[int]) -> int:
     if later and not self.request.is_eager:
         # Each row is due by then; if this message is lost, the sweeper sends the rows when due.
         services.enqueue_batch(list(later), countdown=max(later.values()))
+    errors = [outcome.error for outcome in outcomes.values() if outcome.error]
+    if errors:
+        raise errors[0]  # a bug or bad data: the worker reports it; the rows are failed with it
     return sum(outcome.status == "sent" for outcome in outcomes.values())
 
 

@@ -172,6 +172,8 @@ class Outcome:
     retry_in: float | None = None
     # The SMTP connection is unusable (server down, dropped, timed out): stop sending this group.
     connection_lost: bool = False
+    # Not an SMTP answer: a bug or bad data. The row is failed with it; the caller raises it.
+    error: Exception | None = None
 
 
 SKIPPED = Outcome("skipped")
@@ -179,7 +181,10 @@ SKIPPED = Outcome("skipped")
 
 def deliver_email(*, email_id: int) -> Outcome:
     """Claim the row, render it, send it and record what happened. Safe to call any number of times."""
-    return deliver_emails([email_id]).get(email_id, SKIPPED)
+    outcome = deliver_emails([email_id]).get(email_id, SKIPPED)
+    if outcome.error:
+        raise outcome.error
+    return outcome
 
 
 def deliver_emails(email_ids: list[int]) -> dict[int, Outcome]:
@@ -189,7 +194,8 @@ def deliver_emails(email_ids: list[int]) -> dict[int, Outcome]:
     recorded on its own, so a worker that dies mid-group leaves at most the one email it was sending in
     doubt, exactly as a single send would. When the connection is lost, or the group has run for
     OUTBOX_BATCH_SECONDS, the rows not yet tried are left pending, unclaimed, with a `retry_in` for the
-    caller to enqueue them again (the sweeper is the safety net).
+    caller to enqueue them again (the sweeper is the safety net). A row that fails with a bug or bad data
+    does not stop the others: its outcome carries the error for the caller to raise.
     """
     rows = OutboundEmail.objects.select_related("clinic").filter(pk__in=email_ids, status=Status.PENDING)
     by_pk = {row.pk: row for row in rows}
@@ -200,9 +206,12 @@ def deliver_emails(email_ids: list[int]) -> dict[int, Outcome]:
     try:
         for index, pk in enumerate(email_ids):
             row = by_pk.get(pk)
-            outcome = outcomes[pk] = SKIPPED if row is None else _deliver_row(row, connection, opt_outs)
-            rest = [pk for pk in email_ids[index + 1 :] if pk in by_pk]
-            if rest and (outcome.connection_lost or time.monotonic() > deadline):
+            try:
+                outcome = outcomes[pk] = SKIPPED if row is None else _deliver_row(row, connection, opt_outs)
+            except Exception as exc:  # the row is failed with the error already; the others still go out
+                outcome = outcomes[pk] = Outcome(Status.FAILED, error=exc)
+            if outcome.connection_lost or time.monotonic() > deadline:
+                rest = [pk for pk in email_ids[index + 1 :] if pk in by_pk]
                 wait = outcome.retry_in or (backoff_seconds(1) if outcome.connection_lost else 0.0)
                 outcomes.update(dict.fromkeys(rest, Outcome(Status.PENDING, retry_in=wait)))
                 break

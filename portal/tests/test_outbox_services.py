@@ -227,3 +227,19 @@ def test_concurrent_transactions_queuing_the_same_key_make_one_row(require_postg
     assert results["first"] == results["second"]
     assert OutboundEmail.objects.count() == 1
     assert len(mail.outbox) == 1
+
+
+def test_a_broken_row_in_a_group_fails_alone_and_its_error_reaches_the_worker(db):
+    from portal.tasks import send_batch
+
+    good = OutboundEmailFactory(), OutboundEmailFactory()
+    broken = OutboundEmailFactory(context={})  # the kind reads context["user_id"]: a bug in the data
+    ids = [good[0].pk, broken.pk, good[1].pk]
+
+    with pytest.raises(KeyError):
+        send_batch.apply(args=[ids]).get()
+
+    assert sorted(message.to[0] for message in mail.outbox) == sorted(row.recipient for row in good)
+    statuses = dict(OutboundEmail.objects.filter(pk__in=ids).values_list("pk", "status"))
+    assert statuses == {good[0].pk: Status.SENT, broken.pk: Status.FAILED, good[1].pk: Status.SENT}
+    assert "KeyError" in OutboundEmail.objects.get(pk=broken.pk).last_error
