@@ -1,6 +1,6 @@
 """Who is due which follow-up email, now. Each fan-out walks patients in keyset batches (never all in memory)
-and queues one batch of outbox rows per batch, handed to the broker as ONE task (see
-portal.outbox.queue_emails_in_bulk). Idempotency keys make every fan-out safe to re-run: at most one
+and queues one batch of outbox rows per batch, handed to the broker as one task per OUTBOX_SEND_BATCH_SIZE
+emails (see portal.outbox.queue_emails_in_bulk). Idempotency keys make every fan-out safe to re-run: at most one
 reminder per patient per local day, one check-in email per due date, one summary per week, one digest per day.
 
 Every function takes `now` so tests control the clock.

@@ -179,7 +179,7 @@ def test_fan_out_walks_patients_in_batches_with_one_broker_message_per_batch(
     monkeypatch.setattr(followups, "BATCH_SIZE", 2)
     with django_capture_on_commit_callbacks() as callbacks:
         assert followups.fan_out_reminders(now=at(LONDON, 19)) == 5
-    assert len(callbacks) == 3  # 2 + 2 + 1 patients: one send_batch task each
+    assert len(callbacks) == 3  # 2 + 2 + 1 patients: one insert and one enqueue each
     assert OutboundEmail.objects.filter(kind="reminder", queued_at__isnull=False).count() == 5
 
 
