@@ -1,15 +1,15 @@
 """Reads of published articles, cached. Every service that changes an article calls `invalidate()`."""
 
 import hashlib
-import time
 
 from django.conf import settings
 from django.core.cache import cache
 from django.core.paginator import Paginator
-from django.db import connection, transaction
+from django.db import connection
 from django.db.models import Prefetch, Q
 
 from articles.models import Article, Condition, Tag
+from portal.pagecache import bump_version
 from programs.models import Exercise
 
 VERSION_KEY = "articles:version"
@@ -17,7 +17,7 @@ PAGE_SIZE = 10
 TIMEOUT = 60 * 60
 
 
-def _version() -> int:
+def _version() -> int | str:
     version = cache.get(VERSION_KEY)
     if version is None:
         version = 1
@@ -25,21 +25,9 @@ def _version() -> int:
     return version
 
 
-def _bump() -> None:
-    try:
-        cache.incr(VERSION_KEY)
-    except ValueError:  # not in the cache (never set, or evicted): a value no earlier page can carry
-        cache.set(VERSION_KEY, time.time_ns(), timeout=None)
-
-
 def invalidate() -> None:
-    """Make every cached article page stale (a new version number in every key).
-
-    Now, and again once the transaction commits: a reader between the two could otherwise cache the old rows
-    under the new version until the timeout.
-    """
-    _bump()
-    transaction.on_commit(_bump)
+    """Make every cached article page stale (a new version number in every key)."""
+    bump_version(VERSION_KEY)
 
 
 def _cached(key: str, build):

@@ -21,11 +21,11 @@ from datetime import date
 
 from django.contrib import messages
 from django.core.cache import cache
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.utils import timezone
 
+from portal.pagecache import bump_version
 from programs.selectors import VERSION_KEY as LIBRARY_VERSION_KEY
 
 # An hour is plenty for a patient's reloads in a session, and bounds the memory of a busy morning.
@@ -39,16 +39,9 @@ def _version_key(user_id: int) -> str:
 
 
 def pages_changed(user_id: int | None) -> None:
-    """Make the user's cached pages stale: now, and again on commit (a reader in between could otherwise
-    cache the old rows under the new version)."""
-    if user_id is None:
-        return
-
-    def bump() -> None:
-        cache.set(_version_key(user_id), secrets.token_hex(8), TIMEOUT)
-
-    bump()
-    transaction.on_commit(bump)
+    """Make the user's cached pages stale."""
+    if user_id is not None:
+        bump_version(_version_key(user_id), TIMEOUT)
 
 
 def _today_in(tz: str) -> date:

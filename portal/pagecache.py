@@ -7,13 +7,29 @@ versions and the page come back in one cache round trip.
 """
 
 import hashlib
+import secrets
 from collections.abc import Callable, Collection
 
 from django.contrib import messages
 from django.core.cache import cache
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 
 TIMEOUT = 60 * 60
+
+
+def bump_version(key: str, timeout: int | None = None) -> None:
+    """Give the version number at `key` a new value, so every page cached under the old one is stale.
+
+    Now, and again once the transaction commits: a reader between the two could otherwise cache the old rows
+    under the new value. A random value, so even a key the cache evicted never comes back to an old one.
+    """
+
+    def bump() -> None:
+        cache.set(key, secrets.token_hex(8), timeout)
+
+    bump()
+    transaction.on_commit(bump)
 
 
 def _cacheable(request: HttpRequest, params: Collection[str]) -> bool:

@@ -6,23 +6,10 @@ all covered). The cache must be shared by the web workers (Redis when REDIS_URL 
 worker to reach the others, as for the articles.
 """
 
-import time
-
-from django.core.cache import cache
-from django.db import transaction
+from portal.pagecache import bump_version
 
 VERSION_KEY = "exercises:version"
 
 
-def _bump() -> None:
-    try:
-        cache.incr(VERSION_KEY)
-    except ValueError:  # not in the cache (never set, or evicted): a value no earlier page can carry
-        cache.set(VERSION_KEY, time.time_ns(), timeout=None)
-
-
 def invalidate_library(**_signal_kwargs) -> None:
-    """Now, and again on commit: a reader between the two could otherwise cache the old rows under the new
-    version."""
-    _bump()
-    transaction.on_commit(_bump)
+    bump_version(VERSION_KEY)
