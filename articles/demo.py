@@ -37,8 +37,15 @@ the usual causes, what you can do at home, and when to get help quickly.
 
 ::: warning Get urgent help: call 999 or go to A&E
 Go now if back pain comes with **numbness around your bottom, genitals or inner thighs**, **new trouble
-passing urine or controlling your bowels**, or **weakness in your legs that is getting worse**. These can be
-signs of cauda equina syndrome, which needs treatment the same day.
+passing urine or controlling your bowels**, **sciatica in both legs**, **numbness or weakness in both legs**,
+or **weakness in a leg that is getting worse quickly**. These can be signs of cauda equina syndrome, which
+needs treatment in hospital straight away.
+:::
+
+::: note Speak to a doctor the same day
+Call your GP surgery or the clinic today if back pain comes with a **high temperature or feeling unwell**,
+**weight loss you cannot explain**, a **history of cancer**, a **fall or accident**, or if you take medicine
+that **weakens your immune system** or inject drugs.
 :::
 
 ## Why does the pain spread into both legs?
@@ -120,8 +127,9 @@ with step-by-step instructions.
 
 ## Lying down and sleep
 
-Some people find leg pain worse at night. Try lying on your side with your knees bent and a pillow between them.
-A mattress that is far too soft or too firm can make things worse.
+Lying in one position for a long time can make leg pain stiffer. Try lying on your side with your knees bent and a
+pillow between them, and change position when you need to. Pain at night that is **constant and does not ease
+whatever position you lie in** is different: tell your physiotherapist about it.
 """  # noqa: E501 (Markdown table rows are long by nature)
 
 BACK_PAIN_FAQS = [

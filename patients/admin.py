@@ -1,5 +1,6 @@
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, OuterRef, Subquery
@@ -7,10 +8,10 @@ from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 
-from patients import selectors, services
-from patients.models import Alert, ExerciseLog, FollowUpRules, Patient, SessionLog
+from patients import selectors, services, triage
+from patients.models import Alert, CheckIn, ExerciseLog, FollowUpRules, Patient, RedFlagReport, SessionLog
 from portal.outbox.models import EmailOptOut
 from portal.scoping import ClinicScopedAdmin
 
@@ -169,18 +170,51 @@ class AlertStatusFilter(admin.SimpleListFilter):
         return queryset
 
 
+class NoteForm(forms.Form):
+    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 4, "cols": 70}), max_length=4000)
+
+    def __init__(self, *args, required: bool, label: str, help_text: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["note"].required = required
+        self.fields["note"].label = label
+        self.fields["note"].help_text = help_text
+
+
 @admin.register(Alert)
 class AlertAdmin(ClinicScopedAdmin):
-    """Patients needing attention: urgent red flags first, then by severity and age."""
+    """Patients needing attention: critical red flags first, then by severity and age.
+
+    Acknowledging stops the escalation; resolving records the outcome; resuming the routine lifts a red
+    flag's hold. Each asks for a note on a confirmation page, and each is recorded with who and when."""
 
     clinic_lookup = "patient__clinic"
-    list_display = ["severity_label", "patient", "kind", "message", "created_at", "acknowledged_at", "resolved_at"]
+    list_display = [
+        "severity_label",
+        "patient",
+        "kind",
+        "what",
+        "created_at",
+        "acknowledged_at",
+        "escalated_at",
+        "routine_on_hold",
+        "resolved_at",
+    ]
     list_display_links = ["patient"]
-    list_filter = [AlertStatusFilter, "severity", "kind"]
+    list_filter = [AlertStatusFilter, "severity", "kind", "level", "holds_routine"]
     list_select_related = ["patient__user"]
     search_fields = ["patient__user__email", "patient__user__first_name", "patient__user__last_name"]
-    readonly_fields = [f.name for f in Alert._meta.fields]
-    actions = ["acknowledge", "resolve"]
+    fieldsets = [
+        (None, {"fields": ["patient", "kind", "severity", "level", "flags_reported", "message", "created_at"]}),
+        ("Escalation", {"fields": ["escalate_at", "escalated_at"]}),
+        ("Acknowledged", {"fields": ["acknowledged_at", "acknowledged_by", "acknowledged_note"]}),
+        ("Resolved", {"fields": ["resolved_at", "resolved_by", "resolved_note"]}),
+        (
+            "Routine on hold",
+            {"fields": ["holds_routine", "paused_program", "hold_lifted_at", "hold_lifted_by", "hold_note"]},
+        ),
+    ]
+    readonly_fields = [f.name for f in Alert._meta.fields] + ["flags_reported"]
+    actions = ["acknowledge", "resolve", "resume_routine"]
     show_full_result_count = False
 
     @admin.display(description="severity", ordering="severity")
@@ -191,21 +225,111 @@ class AlertAdmin(ClinicScopedAdmin):
             alert.get_severity_display(),
         )
 
+    @admin.display(description="what")
+    def what(self, alert):
+        return alert.message
+
+    @admin.display(description="routine on hold", boolean=True)
+    def routine_on_hold(self, alert):
+        return alert.holds_routine and alert.hold_lifted_at is None
+
+    @admin.display(description="flags reported")
+    def flags_reported(self, alert):
+        groups = triage.grouped(alert.flags)
+        if not groups:
+            return "–"
+        return format_html(
+            "<ul>{}</ul>",
+            format_html_join(
+                "", "<li><strong>{}:</strong> {}</li>", ((t.level.label, "; ".join(f)) for t, f in groups)
+            ),
+        )
+
     def has_add_permission(self, request):
         return False
 
     def has_delete_permission(self, request, obj=None):
         return False
 
-    @admin.action(description="Acknowledge selected alerts", permissions=["change"])
-    def acknowledge(self, request, queryset):
-        count = services.acknowledge_alerts(alerts=queryset, by=request.user)
-        self.message_user(request, f"Acknowledged {count} alert(s).", messages.SUCCESS)
+    def _with_note(self, request, queryset, *, action, title, label, help_text, required, apply):
+        """Ask for a note on a confirmation page; then `apply(note)` and report the count."""
+        form = NoteForm(
+            request.POST if "apply" in request.POST else None, required=required, label=label, help_text=help_text
+        )
+        if form.is_bound and form.is_valid():
+            try:
+                message = apply(form.cleaned_data["note"])
+            except ValidationError as error:
+                self.message_user(request, "; ".join(error.messages), messages.ERROR)
+                return None
+            self.message_user(request, message, messages.SUCCESS)
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": title,
+            "form": form,
+            "alerts": queryset.select_related("patient__user"),
+            "action": action,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/patients/alert/action_note.html", context)
 
-    @admin.action(description="Resolve selected alerts", permissions=["change"])
+    @admin.action(description="Acknowledge selected alerts (I am dealing with them)", permissions=["change"])
+    def acknowledge(self, request, queryset):
+        def apply(note):
+            count = services.acknowledge_alerts(alerts=queryset, by=request.user, note=note)
+            return f"Acknowledged {count} alert(s). Escalation stops for them."
+
+        return self._with_note(
+            request,
+            queryset,
+            action="acknowledge",
+            title="Acknowledge alerts",
+            label="Note (optional)",
+            help_text="For example: “Phoned the patient, advised A&E.” Everyone who opens the alert sees it.",
+            required=False,
+            apply=apply,
+        )
+
+    @admin.action(description="Resolve selected alerts, with the outcome", permissions=["change"])
     def resolve(self, request, queryset):
-        count = services.resolve_alerts(alerts=queryset, by=request.user)
-        self.message_user(request, f"Resolved {count} alert(s).", messages.SUCCESS)
+        def apply(note):
+            count = services.resolve_alerts(alerts=queryset, by=request.user, note=note)
+            return f"Resolved {count} alert(s)."
+
+        return self._with_note(
+            request,
+            queryset,
+            action="resolve",
+            title="Resolve alerts",
+            label="Outcome",
+            help_text="What happened and what was decided. A red flag's routine stays on hold until you resume it.",
+            required=True,
+            apply=apply,
+        )
+
+    @admin.action(description="Resume the routine of the selected alerts' patients", permissions=["change"])
+    def resume_routine(self, request, queryset):
+        patients = Patient.objects.filter(pk__in=queryset.filter(holds_routine=True).values("patient_id"))
+
+        def apply(note):
+            resumed = 0
+            for patient in patients:
+                services.resume_routine(patient=patient, by=request.user, note=note)
+                resumed += 1
+            return f"Resumed the routine of {resumed} patient(s)."
+
+        return self._with_note(
+            request,
+            queryset,
+            action="resume_routine",
+            title="Resume the routine after a red flag",
+            label="Why it is safe to resume",
+            help_text="For example: “Seen in A&E, cauda equina ruled out; continue the programme.”",
+            required=True,
+            apply=apply,
+        )
 
 
 @admin.register(FollowUpRules)
@@ -313,9 +437,61 @@ class SessionLogAdmin(ClinicScopedAdmin):
     def exercise_count(self, session):
         return session.exercise_total
 
-    @admin.display(description="red flags", boolean=True)
+    @admin.display(description="red flags")
     def flagged(self, session):
-        return bool(session.red_flags)
+        return "; ".join(triage.labels(session.red_flags)) or "–"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(CheckIn)
+class CheckInAdmin(ClinicScopedAdmin):
+    """Questionnaires as the patient answered them. Read-only: the patient's record."""
+
+    clinic_lookup = "patient__clinic"
+    list_display = ["submitted_at", "patient", "questionnaire", "score", "band", "flagged"]
+    list_display_links = ["submitted_at", "patient"]
+    list_filter = ["questionnaire", ("submitted_at", admin.DateFieldListFilter)]
+    list_select_related = ["patient__user"]
+    search_fields = ["patient__user__email", "patient__user__first_name", "patient__user__last_name"]
+    readonly_fields = [f.name for f in CheckIn._meta.fields]
+
+    @admin.display(description="red flags")
+    def flagged(self, check_in):
+        return "; ".join(triage.labels(check_in.red_flags)) or "–"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(RedFlagReport)
+class RedFlagReportAdmin(ClinicScopedAdmin):
+    """Every red flag a patient ticked, saved before the rest of the form was checked."""
+
+    clinic_lookup = "patient__clinic"
+    list_display = ["reported_at", "patient", "level", "what", "source", "alert"]
+    list_display_links = ["reported_at", "patient"]
+    list_filter = ["level", "source"]
+    list_select_related = ["patient__user", "alert"]
+    search_fields = ["patient__user__email", "patient__user__first_name", "patient__user__last_name"]
+    readonly_fields = [f.name for f in RedFlagReport._meta.fields]
+
+    @admin.display(description="what")
+    def what(self, report):
+        return "; ".join(report.flag_labels)
 
     def has_add_permission(self, request):
         return False

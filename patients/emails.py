@@ -17,7 +17,9 @@ from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
+from patients import triage
 from patients.models import Alert, CheckInSchedule, Patient, SessionLog
+from portal import roles
 from portal.outbox import Cancel, queue_email, register_kind
 from portal.outbox.rendering import PREVIEW
 from programs.models import Program
@@ -30,7 +32,7 @@ WEEKLY_SUMMARY = "weekly_summary"
 ALERT = "alert"
 PHYSIO_DIGEST = "physio_digest"
 DIGEST_LIMIT = 50
-EMAILED_SEVERITIES = (Alert.Severity.URGENT, Alert.Severity.CRITICAL)
+EMAILED_SEVERITIES = (Alert.Severity.CRITICAL, Alert.Severity.URGENT)
 
 
 def absolute(path: str) -> str:
@@ -44,12 +46,16 @@ def welcome_url(user) -> str:
     return absolute(reverse("patients:welcome", args=[uid, default_token_generator.make_token(user)]))
 
 
-def _patient(context: dict) -> Patient:
+def _patient(context: dict, *, routine: bool = False) -> Patient:
+    """The patient the email is for. `routine`: an email about their routine, which stops while a red flag
+    keeps the routine on hold."""
     patient = Patient.objects.select_related("user", "clinic").filter(pk=context["patient_id"]).first()
     if patient is None:
         raise Cancel("the patient no longer exists")
     if patient.archived_at is not None or not patient.user.is_active:
         raise Cancel("the patient is archived")
+    if routine and Alert.objects.holding().filter(patient=patient).exists():
+        raise Cancel("the routine is on hold after a red flag")
     return patient
 
 
@@ -98,7 +104,7 @@ def local_today(patient: Patient, now: datetime.datetime | None = None) -> datet
 @register_kind(REMINDER, group="reminders")
 def reminder(context: dict) -> dict:
     """Today's session is not logged yet. Context: {"patient_id", "day": local date ISO}."""
-    patient = _patient(context)
+    patient = _patient(context, routine=True)
     day = datetime.date.fromisoformat(context["day"])
     program = _active_program(patient)
     if program is None:
@@ -113,7 +119,7 @@ def reminder(context: dict) -> dict:
 @register_kind(CHECK_IN_DUE, group="check_ins")
 def check_in_due(context: dict) -> dict:
     """One or more questionnaires are due. Context: {"patient_id", "due_on"}."""
-    patient = _patient(context)
+    patient = _patient(context, routine=True)
     due = list(
         CheckInSchedule.objects.filter(
             patient=patient, active=True, next_due_on__isnull=False, next_due_on__lte=local_today(patient)
@@ -131,7 +137,7 @@ def check_in_due(context: dict) -> dict:
 @register_kind(WEEKLY_SUMMARY, group="progress")
 def weekly_summary(context: dict) -> dict:
     """The patient's week. Context: {"patient_id", "week_ending": local date ISO}. Pain only in the body."""
-    patient = _patient(context)
+    patient = _patient(context, routine=True)
     end = datetime.date.fromisoformat(context["week_ending"])
     start = end - datetime.timedelta(days=6)
     sessions = list(
@@ -157,19 +163,57 @@ def weekly_summary(context: dict) -> dict:
 # --- Physios -------------------------------------------------------------------------------------
 
 
-def queue_alert_email(*, alert: Alert):
-    """An urgent or critical alert goes to the patient's primary physio at once, whatever their opt-outs."""
-    if alert.severity not in EMAILED_SEVERITIES:
-        return None
-    patient = alert.patient
-    return queue_email(
-        kind=ALERT,
-        to=patient.primary_physio.email,
-        key=f"{ALERT}:{alert.pk}",
-        context={"alert_id": alert.pk},
-        urgent=True,
-        clinic=patient.clinic,
+def is_emailed(alert: Alert) -> bool:
+    return alert.kind == Alert.Kind.RED_FLAG or alert.severity in EMAILED_SEVERITIES
+
+
+def clinicians(clinic_id: int):
+    """Every active clinician of the clinic: its physiotherapists and clinic admins."""
+    return (
+        get_user_model()
+        .objects.filter(clinic_id=clinic_id, is_active=True, is_staff=True, groups__name__in=roles.CLINICAL_ROLES)
+        .distinct()
     )
+
+
+def alert_recipients(alert: Alert) -> list[tuple[str, str]]:
+    """(who, address): the primary physio if their account is active, and the clinic's alert inbox."""
+    patient, recipients = alert.patient, []
+    if patient.primary_physio.is_active:
+        recipients.append(("physio", patient.primary_physio.email))
+    if patient.clinic.alert_inbox:
+        recipients.append(("inbox", patient.clinic.alert_inbox))
+    return recipients
+
+
+def _queue_alert(alert: Alert, to: str, key: str, escalation: bool = False):
+    context = {"alert_id": alert.pk, "escalation": escalation}
+    return queue_email(kind=ALERT, to=to, key=key, context=context, urgent=True, clinic=alert.patient.clinic)
+
+
+def queue_alert_emails(*, alert: Alert, reason: str) -> int:
+    """Email an alert at once, whatever the recipients' opt-outs; `reason` names the event (a new report
+    of flags, a raised alert) so each event emails once. With nobody to receive it (the physio's account is
+    closed and the clinic has no inbox), the alert escalates now instead of waiting."""
+    if not is_emailed(alert):
+        return 0
+    recipients = alert_recipients(alert)
+    if not recipients:
+        return queue_escalation_emails(alert=alert, now=True)
+    for who, address in recipients:
+        _queue_alert(alert, address, f"{ALERT}:{alert.pk}:{reason}:{who}")
+    return len(recipients)
+
+
+def queue_escalation_emails(*, alert: Alert, now: bool = False) -> int:
+    """Every clinician of the clinic, and the inbox, hears about the alert (once each)."""
+    if now and alert.escalated_at is None:
+        Alert.objects.filter(pk=alert.pk).update(escalated_at=timezone.now())
+    addresses = set(clinicians(alert.patient.clinic_id).values_list("email", flat=True))
+    addresses |= {address for _who, address in alert_recipients(alert)}
+    for address in sorted(addresses):
+        _queue_alert(alert, address, f"{ALERT}:{alert.pk}:escalation:{address}", escalation=True)
+    return len(addresses)
 
 
 def admin_url(name: str, *args) -> str:
@@ -178,13 +222,21 @@ def admin_url(name: str, *args) -> str:
 
 @register_kind(ALERT, urgent=True, group="alerts")
 def alert(context: dict) -> dict:
-    found = Alert.objects.select_related("patient__user").filter(pk=context["alert_id"]).first()
+    found = Alert.objects.select_related("patient__user", "patient__clinic").filter(pk=context["alert_id"]).first()
     if found is None:
         raise Cancel("the alert no longer exists")
-    # Even a resolved alert is still sent: an urgent email is never dropped silently.
+    if context.get("escalation") and found.acknowledged_at is not None:
+        raise Cancel("acknowledged before the escalation went out")
+    # Otherwise even a resolved alert is still sent: an urgent email is never dropped silently.
+    patient = found.patient
     return {
         "alert": found,
-        "patient_name": str(found.patient),
+        "escalation": bool(context.get("escalation")),
+        "minutes": patient.clinic.escalate_after_minutes,
+        "patient_name": str(patient),
+        "patient_phone": patient.phone,
+        "groups": triage.grouped(found.flags),
+        "advice": triage.advice(found.level, patient.clinic.emergency) if found.level else None,
         "alert_url": admin_url("patients_alert_change", found.pk),
         "alerts_url": admin_url("patients_alert_changelist"),
     }

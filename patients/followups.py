@@ -60,12 +60,15 @@ def _rules() -> dict[int, FollowUpRules]:
 
 
 def _reachable_patients(group: str) -> QuerySet:
-    """Patients who can receive `group` emails: not archived, a password set, not opted out."""
+    """Patients who can receive `group` emails about their routine: not archived, a password set, not opted
+    out, and no red flag holding their routine until a clinician has spoken to them."""
     opted_out = EmailOptOut.objects.filter(email=OuterRef("user__email"), group__in=[group, "all"])
+    on_hold = Alert.objects.holding().filter(patient=OuterRef("pk"))
     return (
         Patient.objects.filter(archived_at__isnull=True, user__is_active=True)
         .exclude(user__password__startswith="!")  # invitation not accepted yet: nothing to log in to
         .exclude(Exists(opted_out))
+        .exclude(Exists(on_hold))
     )
 
 

@@ -5,18 +5,40 @@ from datetime import timedelta
 from django import forms
 
 from patients import questionnaires as q
+from patients import triage
 from patients.models import Patient, SessionLog
 from patients.scoring import GROC_LABELS
 from programs.models import Side
 
 
 class RedFlagMixin(forms.Form):
+    """The red-flag question. The view saves what was ticked before validating the form (see
+    `reported_flags`); validation here only asks for an explicit answer."""
+
     red_flags = forms.MultipleChoiceField(
-        label="Do you have any of these new symptoms? Tick any that apply.",
-        choices=q.RED_FLAGS,
+        label=triage.QUESTION,
+        choices=triage.choices,
         widget=forms.CheckboxSelectMultiple(attrs={"data-red-flag": "1"}),
-        required=False,
+        error_messages={"required": "Tick the symptoms you have, or “None of these”."},
     )
+
+    def clean_red_flags(self) -> list[str]:
+        ticked = self.cleaned_data["red_flags"]
+        flags = triage.clean(ticked)
+        if flags and triage.NONE_OF_THESE in ticked:
+            raise forms.ValidationError("You ticked “None of these” and a symptom: untick one of them.")
+        return flags
+
+    @staticmethod
+    def reported_flags(data) -> tuple[list[str], uuid.UUID]:
+        """The known flags ticked in raw POST data, and the form's token (a new one if it is missing or
+        tampered with): read before, and whatever, the rest of the form says."""
+        flags = triage.clean(data.getlist("red_flags"))
+        try:
+            token = uuid.UUID(str(data.get("token", "")))
+        except ValueError:
+            token = uuid.uuid4()
+        return flags, token
 
 
 class CheckInForm(RedFlagMixin):

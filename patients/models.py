@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
+from patients import triage
 from patients.questionnaires import Questionnaire
 from programs.models import Side
 
@@ -106,9 +107,13 @@ class AlertQuerySet(models.QuerySet):
     def open(self):
         return self.filter(resolved_at__isnull=True)
 
+    def holding(self):
+        """Alerts that keep a patient's routine on hold until a clinician resumes it."""
+        return self.filter(holds_routine=True, hold_lifted_at__isnull=True)
+
 
 class Alert(models.Model):
-    """Something a physio should look at; urgent ones are also emailed at once."""
+    """Something a physio should look at. Red flags and urgent alerts are also emailed at once."""
 
     class Kind(models.TextChoices):
         RED_FLAG = "red_flag", "Red-flag symptoms"
@@ -117,36 +122,101 @@ class Alert(models.Model):
         NO_SESSION = "no_session", "No session logged"
         ODI_WORSE = "odi_worse", "Disability score worse"
 
-    class Severity(models.IntegerChoices):
-        URGENT = 1, "Urgent"
-        CRITICAL = 2, "Critical"
-        HIGH = 3, "High"
-        LOW = 4, "Low"
+    Severity = triage.Severity
 
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="alerts")
     kind = models.CharField(max_length=20, choices=Kind.choices)
     severity = models.PositiveSmallIntegerField(choices=Severity.choices)
-    message = models.CharField(max_length=300)
+    # Red flags: the triage level and every flag reported while the alert was open, in structured form.
+    level = models.CharField(max_length=12, choices=triage.Level.choices, blank=True)
+    flags = models.JSONField(default=list, blank=True)
+    message = models.TextField()
     key = models.CharField(max_length=120, unique=True, help_text="Raising the same alert twice is a no-op.")
     created_at = models.DateTimeField(auto_now_add=True)
+    escalate_at = models.DateTimeField(
+        null=True, blank=True, help_text="Unacknowledged by then, it goes to every clinician of the clinic."
+    )
+    escalated_at = models.DateTimeField(null=True, blank=True)
     acknowledged_at = models.DateTimeField(null=True, blank=True)
     acknowledged_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    acknowledged_note = models.TextField(blank=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
     resolved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    resolved_note = models.TextField("outcome", blank=True)
+    # An emergency or same-day red flag puts the routine on hold until a clinician resumes it with a note.
+    holds_routine = models.BooleanField(default=False)
+    paused_program = models.ForeignKey(
+        "programs.Program", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    hold_lifted_at = models.DateTimeField(null=True, blank=True)
+    hold_lifted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    hold_note = models.TextField("note on resuming", blank=True)
 
     objects = AlertQuerySet.as_manager()
 
     class Meta:
         ordering = ["severity", "-created_at"]
         verbose_name_plural = "alerts: patients needing attention"
-        indexes = [models.Index(fields=["resolved_at", "severity", "-created_at"])]
+        indexes = [
+            models.Index(fields=["resolved_at", "severity", "-created_at"]),
+            models.Index(
+                fields=["escalate_at"],
+                name="alert_to_escalate_idx",
+                condition=models.Q(escalated_at__isnull=True, acknowledged_at__isnull=True, escalate_at__isnull=False),
+            ),
+        ]
+        constraints = [
+            # New red flags join the patient's open red-flag alert instead of opening another one.
+            models.UniqueConstraint(
+                fields=["patient"],
+                condition=models.Q(kind="red_flag", resolved_at__isnull=True),
+                name="one_open_red_flag_alert_per_patient",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_severity_display()}: {self.get_kind_display()}"
+
+    @property
+    def triage(self) -> triage.Triage | None:
+        return triage.TRIAGE.get(self.level)
+
+    @property
+    def flag_labels(self) -> list[str]:
+        return triage.labels(self.flags)
+
+
+class RedFlagReport(models.Model):
+    """What a patient ticked, saved before anything else on the form is validated.
+
+    One row per form token, so a double submit or a retry records one report; the report joins the
+    patient's open red-flag alert (see patients.services.report_red_flags).
+    """
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="red_flag_reports")
+    flags = models.JSONField()
+    level = models.CharField(max_length=12, choices=triage.Level.choices)
+    source = models.CharField(max_length=40, help_text="The page it was reported on.")
+    token = models.UUIDField()
+    reported_at = models.DateTimeField(auto_now_add=True)
+    alert = models.ForeignKey(Alert, on_delete=models.PROTECT, related_name="reports")
+
+    class Meta:
+        ordering = ["-reported_at"]
+        constraints = [models.UniqueConstraint(fields=["patient", "token"], name="red_flag_report_once_per_token")]
+
+    def __str__(self) -> str:
+        return f"{self.get_level_display()} · {self.reported_at:%d %b %Y %H:%M}"
+
+    @property
+    def flag_labels(self) -> list[str]:
+        return triage.labels(self.flags)
 
 
 class FollowUpRules(models.Model):

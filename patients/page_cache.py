@@ -90,7 +90,7 @@ def watched_models() -> dict:
     """Every model the patient's pages show, and how to find the user whose pages a changed row is on."""
     from django.contrib.auth import get_user_model
 
-    from patients.models import CheckIn, CheckInSchedule, ExerciseLog, Patient, SessionLog
+    from patients.models import Alert, CheckIn, CheckInSchedule, ExerciseLog, Patient, SessionLog
     from programs.models import Program, ProgramItem, ProgramPhase
 
     def user_of(model, path: str):
@@ -109,6 +109,7 @@ def watched_models() -> dict:
         ExerciseLog: lambda row: session_user(row.session_id),
         CheckIn: lambda row: patient_user(row.patient_id),
         CheckInSchedule: lambda row: patient_user(row.patient_id),
+        Alert: lambda row: patient_user(row.patient_id),  # a red flag's hold changes Today
     }
 
 

@@ -1,4 +1,4 @@
-"""The questions patients answer, in our own plain words, and the red-flag screen.
+"""The questions patients answer, in our own plain words.
 
 Scoring lives in `patients.scoring`; this module only says what is asked.
 """
@@ -148,14 +148,4 @@ STARTBACK_ITEM9_CHOICES = [
     ("extremely", "Extremely"),
 ]
 
-# Signs of cauda equina syndrome: any "yes" means emergency care now.
-RED_FLAGS: list[tuple[str, str]] = [
-    ("saddle_numbness", "Numbness or pins and needles between your legs, around your bottom or your genitals"),
-    ("wiping", "Altered or no feeling when you wipe after using the toilet"),
-    ("urine_control", "New difficulty starting to pass urine, or controlling it"),
-    ("leaking", "Leaking urine, or not knowing when your bladder is full"),
-    ("bowel_control", "Loss of control of your bowels, or not knowing when you need to go"),
-    ("sexual_changes", "New changes in sexual function, such as loss of sensation"),
-    ("leg_weakness", "New or worsening weakness in your legs, or your legs giving way"),
-]
-RED_FLAG_KEYS = [key for key, _ in RED_FLAGS]
+# The red-flag questions and their triage live in patients.triage.

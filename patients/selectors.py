@@ -29,7 +29,7 @@ WEEKDAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
 
 @dataclass
 class TodayPlan:
-    """What /my/ shows. `state`: no_program, paused, not_started, nothing_due or due."""
+    """What /my/ shows. `state`: on_hold, no_program, paused, not_started, nothing_due or due."""
 
     today: date
     state: str
@@ -37,6 +37,7 @@ class TodayPlan:
     items: list[ProgramItem] = field(default_factory=list)
     done_this_week: dict[int, int] = field(default_factory=dict)
     logged_today: list[SessionLog] = field(default_factory=list)
+    hold: Alert | None = None  # the red-flag alert that keeps the routine on hold
 
 
 def current_items(program: Program) -> list[ProgramItem]:
@@ -65,6 +66,9 @@ def today_plan(patient: Patient) -> TodayPlan:
         .order_by("logged_at")
         .prefetch_related(Prefetch("exercises", ExerciseLog.objects.select_related("item__exercise")))
     )
+    hold = Alert.objects.holding().filter(patient=patient).order_by("severity", "-created_at").first()
+    if hold is not None:
+        return TodayPlan(today, "on_hold", programs[0] if programs else None, logged_today=logged_today, hold=hold)
     if not programs:
         return TodayPlan(today, "no_program", logged_today=logged_today)
     program = programs[0]

@@ -9,9 +9,19 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max, Q
 from django.utils import timezone
 
-from patients import emails, scoring
-from patients.models import Alert, CheckIn, CheckInSchedule, ExerciseLog, FollowUpRules, Patient, SessionLog
-from patients.questionnaires import RED_FLAG_KEYS, RED_FLAGS, Questionnaire
+from patients import emails, scoring, triage
+from patients.models import (
+    Alert,
+    CheckIn,
+    CheckInSchedule,
+    ExerciseLog,
+    FollowUpRules,
+    Patient,
+    RedFlagReport,
+    SessionLog,
+)
+from patients.questionnaires import Questionnaire
+from programs import services as program_services
 from programs.models import Program
 
 
@@ -132,7 +142,7 @@ def submit_check_in(
         answers=answers,
         score=score.value,
         band=score.band,
-        red_flags=[key for key in red_flags if key in RED_FLAG_KEYS],
+        red_flags=triage.clean(red_flags),
         token=token,
     )
     check_in.full_clean(exclude=["token"])
@@ -142,8 +152,8 @@ def submit_check_in(
     except IntegrityError:  # the same form posted twice at once: the first one won
         return CheckIn.objects.get(patient=patient, token=token)
     _advance_schedule(patient, questionnaire)
-    if check_in.red_flags:
-        raise_red_flag_alert(patient=patient, source=f"check-in {check_in.pk}", red_flags=check_in.red_flags)
+    # The view reported these already, before validating the form; the same token makes this a no-op then.
+    report_red_flags(patient=patient, flags=check_in.red_flags, token=token, source=f"check-in: {questionnaire}")
     if previous_odi and check_in.score - previous_odi.score >= ODI_WORSE_POINTS:
         raise_alert(
             patient=patient,
@@ -167,39 +177,146 @@ def _advance_schedule(patient: Patient, questionnaire: str) -> None:
     schedule.save(update_fields=["next_due_on"])
 
 
-def raise_red_flag_alert(*, patient: Patient, source: str, red_flags: list[str]) -> Alert:
-    labels = dict(RED_FLAGS)
-    described = "; ".join(labels[key] for key in red_flags if key in labels)
-    return raise_alert(
-        patient=patient,
-        kind=Alert.Kind.RED_FLAG,
-        severity=Alert.Severity.URGENT,
-        key=f"red_flag:{source}",
-        message=f"Reported possible cauda equina symptoms: {described}"[:300],
-    )
-
-
 def raise_alert(*, patient: Patient, kind: str, severity: int, key: str, message: str) -> Alert:
-    """Open an alert once per key. Urgent and critical alerts are emailed to the physio at once."""
+    """Open an alert once per key. Urgent and critical alerts are emailed at once (see emails.alert_recipients)."""
     with transaction.atomic():
         alert, created = Alert.objects.get_or_create(
             key=key, defaults={"patient": patient, "kind": kind, "severity": severity, "message": message}
         )
         if created:
-            emails.queue_alert_email(alert=alert)
+            emails.queue_alert_emails(alert=alert, reason="raised")
     return alert
 
 
-@transaction.atomic
-def acknowledge_alerts(*, alerts, by) -> int:
-    return alerts.filter(acknowledged_at__isnull=True).update(acknowledged_at=timezone.now(), acknowledged_by=by)
+# --- Red flags ----------------------------------------------------------------------------------------
+
+
+def report_red_flags(*, patient: Patient, flags: list[str], token: uuid.UUID, source: str) -> RedFlagReport | None:
+    """Save what the patient ticked and alert the clinic, in a transaction of its own.
+
+    Pages call this before they validate anything else on the form, so a red flag is never lost to a
+    missing answer. Once per (patient, token): a double submit, a retry or a second call from the form's
+    service returns the same report. The report joins the patient's open red-flag alert, if any (two tabs
+    make one alert); a new flag or a more serious level emails the clinic again, a repeat does not. An
+    emergency or same-day level puts the routine on hold. Returns None when no known flag was ticked.
+    """
+    flags = triage.clean(flags)
+    if not flags:
+        return None
+    with transaction.atomic():
+        # One patient's reports one at a time: the open-alert check below must see the other's alert.
+        Patient.objects.select_for_update().filter(pk=patient.pk).values_list("pk", flat=True).first()
+        existing = RedFlagReport.objects.filter(patient=patient, token=token).select_related("alert").first()
+        if existing:
+            return existing
+        level = triage.level_of(flags)
+        alert, news = _red_flag_alert(patient, flags, level, token)
+        report = RedFlagReport(patient=patient, flags=flags, level=level, source=source[:40], token=token, alert=alert)
+        report.full_clean(exclude=["alert", "patient"])
+        report.save()
+        if triage.TRIAGE[level].pauses_routine:
+            _hold_routine(alert, reason=f"{triage.Level(level).label} red flag reported")
+        if news:
+            emails.queue_alert_emails(alert=alert, reason=f"report{report.pk}")
+    return report
+
+
+def _red_flag_alert(patient: Patient, flags: list[str], level: str, token: uuid.UUID) -> tuple[Alert, bool]:
+    """The patient's open red-flag alert with these flags added, and whether that is news for the clinic."""
+    alert = Alert.objects.open().filter(patient=patient, kind=Alert.Kind.RED_FLAG).first()
+    if alert is None:
+        alert = Alert(patient=patient, kind=Alert.Kind.RED_FLAG, key=f"red_flag:{patient.pk}:{token}", flags=[])
+    news = alert.pk is None or any(flag not in alert.flags for flag in flags)
+    if triage.more_serious(level, alert.level or None):
+        alert.level, alert.severity = level, triage.TRIAGE[level].severity
+        # A more serious level is a new alert for the clinic: acknowledged again, escalated again.
+        alert.acknowledged_at = alert.acknowledged_by = alert.escalated_at = alert.escalate_at = None
+        if triage.TRIAGE[level].escalates:
+            minutes = patient.clinic.escalate_after_minutes
+            alert.escalate_at = timezone.now() + timedelta(minutes=minutes)
+        news = True
+    alert.flags = triage.clean([*alert.flags, *flags])
+    alert.message = triage.describe(alert.flags)
+    alert.save()
+    return alert, news
+
+
+def _hold_routine(alert: Alert, *, reason: str) -> None:
+    """Pause the patient's active programme and stop their follow-up emails until a clinician resumes it."""
+    if alert.holds_routine and alert.hold_lifted_at is None:
+        return
+    program = Program.objects.filter(patient_id=alert.patient_id, status=Program.Status.ACTIVE).first()
+    if program is not None:
+        program_services.pause_program(program=program, actor=None, reason=reason)
+    alert.holds_routine = True
+    alert.paused_program = program or alert.paused_program
+    alert.hold_lifted_at = alert.hold_lifted_by = None
+    alert.hold_note = ""
+    alert.save()
 
 
 @transaction.atomic
-def resolve_alerts(*, alerts, by) -> int:
+def resume_routine(*, patient: Patient, by, note: str) -> Program | None:
+    """A clinician lifts the hold after speaking to the patient: the note says what was decided.
+
+    Every hold of the patient is lifted and the programme paused by a red flag becomes active again (unless
+    another programme is active by now). Returns the resumed programme, if any.
+    """
+    note = note.strip()
+    if not note:
+        raise ValidationError({"note": "Say what was decided before resuming the routine."})
+    holding = list(Alert.objects.holding().filter(patient=patient).select_for_update())
+    if not holding:
+        raise ValidationError("This patient's routine is not on hold.")
+    now = timezone.now()
+    for alert in holding:
+        alert.hold_lifted_at, alert.hold_lifted_by, alert.hold_note = now, by, note
+        alert.save(update_fields=["hold_lifted_at", "hold_lifted_by", "hold_note"])
+    paused = [
+        a.paused_program for a in holding if a.paused_program and a.paused_program.status == Program.Status.PAUSED
+    ]
+    if not paused or Program.objects.filter(patient=patient, status=Program.Status.ACTIVE).exists():
+        return None
+    return program_services.resume_program(program=paused[0], actor=by, reason=note)
+
+
+def escalate_due_alerts(*, now: datetime | None = None) -> int:
+    """Beat, every minute: emergency and same-day alerts nobody acknowledged in the clinic's time go to every
+    clinician of the clinic. Each alert is claimed with a conditional UPDATE, so a second sweeper or a re-run
+    escalates it once. Returns how many were escalated."""
+    now = now or timezone.now()
+    due = Alert.objects.filter(
+        escalate_at__lte=now, escalated_at__isnull=True, acknowledged_at__isnull=True, resolved_at__isnull=True
+    )
+    escalated = 0
+    for pk in list(due.order_by("escalate_at").values_list("pk", flat=True)[:500]):
+        with transaction.atomic():
+            claimed = Alert.objects.filter(pk=pk, escalated_at__isnull=True, acknowledged_at__isnull=True).update(
+                escalated_at=now
+            )
+            if claimed:
+                emails.queue_escalation_emails(alert=Alert.objects.select_related("patient__clinic").get(pk=pk))
+                escalated += 1
+    return escalated
+
+
+@transaction.atomic
+def acknowledge_alerts(*, alerts, by, note: str = "") -> int:
+    """ "I have seen this and I am acting on it": stops the escalation."""
+    return alerts.filter(acknowledged_at__isnull=True).update(
+        acknowledged_at=timezone.now(), acknowledged_by=by, acknowledged_note=note.strip()
+    )
+
+
+@transaction.atomic
+def resolve_alerts(*, alerts, by, note: str) -> int:
+    """Close alerts with their outcome. A red flag's routine stays on hold until resumed on its own."""
+    note = note.strip()
+    if not note:
+        raise ValidationError({"note": "Write the outcome: what happened and what was decided."})
     now = timezone.now()
     alerts.filter(acknowledged_at__isnull=True).update(acknowledged_at=now, acknowledged_by=by)
-    return alerts.filter(resolved_at__isnull=True).update(resolved_at=now, resolved_by=by)
+    return alerts.filter(resolved_at__isnull=True).update(resolved_at=now, resolved_by=by, resolved_note=note)
 
 
 @transaction.atomic
@@ -276,7 +393,7 @@ def log_session(
         pain_after=pain_after,
         difficulty=difficulty,
         note=note,
-        red_flags=[key for key in red_flags if key in RED_FLAG_KEYS],
+        red_flags=triage.clean(red_flags),
         token=token,
     )
     session.full_clean(exclude=["token"])
@@ -301,8 +418,7 @@ def log_session(
         log.full_clean(exclude=["session"], validate_constraints=False)
         logs.append(log)
     ExerciseLog.objects.bulk_create(logs)
-    if session.red_flags:
-        raise_red_flag_alert(patient=patient, source=f"session {session.pk}", red_flags=session.red_flags)
+    report_red_flags(patient=patient, flags=session.red_flags, token=token, source="session")
     _raise_pain_alerts(patient, session)
     return session
 
@@ -337,7 +453,7 @@ def _raise_pain_alerts(patient: Patient, session: SessionLog) -> None:
         raise_alert(
             patient=patient,
             kind=Alert.Kind.PAIN_HIGH,
-            severity=Alert.Severity.CRITICAL,
+            severity=Alert.Severity.URGENT,
             key=f"pain_high:{day}",
             message=f"Pain {worst}/10 in the session of {session.performed_on:%d %b %Y}.",
         )

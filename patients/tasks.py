@@ -33,3 +33,8 @@ def fan_out_physio_digests() -> int:
 @shared_task(name="patients.check_inactivity", **RETRY)
 def check_inactivity() -> int:
     return services.check_inactivity(now=timezone.now())
+
+
+@shared_task(name="patients.escalate_alerts", **RETRY)
+def escalate_alerts() -> int:
+    return services.escalate_due_alerts()

@@ -8,12 +8,38 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from patients import emails, exports, selectors, services
+from patients import emails, exports, selectors, services, triage
 from patients.access import patient_required
-from patients.forms import CHECK_IN_FORMS, NewInvitationForm, SessionForm, SettingsForm
+from patients.forms import CHECK_IN_FORMS, NewInvitationForm, RedFlagMixin, SessionForm, SettingsForm
 from patients.models import Patient
 from patients.page_cache import patient_page
-from patients.questionnaires import RED_FLAGS, Questionnaire
+from patients.questionnaires import Questionnaire
+
+
+def _report_red_flags(request, source: str):
+    """Safety first: whatever else the form holds, the red flags ticked in it are saved and the clinic is
+    alerted before the form is validated (patients.services.report_red_flags)."""
+    flags, token = RedFlagMixin.reported_flags(request.POST)
+    return services.report_red_flags(patient=request.patient, flags=flags, token=token, source=source)
+
+
+def _advice(request, flags: list[str]):
+    return triage.advice_for(flags, request.patient.clinic.emergency)
+
+
+def _red_flag_question(request) -> dict:
+    """What red-flags.js needs to show each level's advice as boxes are ticked."""
+    emergency = request.patient.clinic.emergency
+    return {
+        "live_advice": [triage.advice(level, emergency) for level in triage.TRIAGE],
+        "flag_levels": {flag.key: flag.level for flag in triage.RED_FLAGS},
+    }
+
+
+def _hold_advice(request, plan) -> dict:
+    if plan.hold is None or not plan.hold.level:
+        return {}
+    return {"hold_advice": triage.advice(plan.hold.level, request.patient.clinic.emergency)}
 
 
 @patient_required
@@ -30,25 +56,42 @@ def check_in_form(request, questionnaire):
     if form_class is None:
         raise Http404("No such questionnaire.")
     form = form_class(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        check_in = services.submit_check_in(
-            patient=request.patient,
-            questionnaire=questionnaire,
-            answers=form.answers(),
-            red_flags=form.cleaned_data["red_flags"],
-            token=form.cleaned_data["token"],
-        )
-        return redirect("patients:check_in_done", pk=check_in.pk)
-    title = Questionnaire(questionnaire).label
-    return render(request, "patients/check_in_form.html", {"form": form, "title": title})
+    report = None
+    if request.method == "POST":
+        report = _report_red_flags(request, source=f"check-in: {questionnaire}")
+        if form.is_valid():
+            check_in = services.submit_check_in(
+                patient=request.patient,
+                questionnaire=questionnaire,
+                answers=form.answers(),
+                red_flags=form.cleaned_data["red_flags"],
+                token=form.cleaned_data["token"],
+            )
+            return redirect("patients:check_in_done", pk=check_in.pk)
+    context = {
+        "form": form,
+        "title": Questionnaire(questionnaire).label,
+        **_report_context(request, report),
+        **_red_flag_question(request),
+    }
+    return render(request, "patients/check_in_form.html", context)
+
+
+def _report_context(request, report) -> dict:
+    if report is None:
+        return {}
+    return {"report": report, "advice": _advice(request, report.flags), "reported": report.flag_labels}
 
 
 @patient_required
 def check_in_done(request, pk):
     check_in = get_object_or_404(request.patient.check_ins, pk=pk)
-    labels = dict(RED_FLAGS)
-    reported = [labels[key] for key in check_in.red_flags if key in labels]
-    return render(request, "patients/check_in_done.html", {"check_in": check_in, "reported_red_flags": reported})
+    context = {
+        "check_in": check_in,
+        "advice": _advice(request, check_in.red_flags),
+        "reported": triage.labels(check_in.red_flags),
+    }
+    return render(request, "patients/check_in_done.html", context)
 
 
 @patient_required
@@ -84,13 +127,17 @@ def today(request):
 def _today_page(request, tokens: dict):
     plan = selectors.today_plan(request.patient)
     form = SessionForm(items=plan.items, today=plan.today, initial={"token": tokens["form_token"]})
-    context = {"plan": plan, "form": form, "csrf_token": tokens["csrf_token"]}
+    context = {"plan": plan, "csrf_token": tokens["csrf_token"], **_hold_advice(request, plan)}
+    if plan.state == "due":
+        context.update(form=form, **_red_flag_question(request))
     return render(request, "patients/today.html", context)
 
 
 @patient_required
 def _log_session(request):
+    # The plan as the patient saw it when they filled the form in, before any red flag puts it on hold.
     plan = selectors.today_plan(request.patient)
+    report = _report_red_flags(request, source="session")
     form = SessionForm(request.POST, items=plan.items, today=plan.today)
     if plan.state == "due" and form.is_valid():
         data = form.cleaned_data
@@ -111,15 +158,21 @@ def _log_session(request):
             form.add_error(None, error)
         else:
             return redirect("patients:session_done", pk=session.pk)
-    return render(request, "patients/today.html", {"plan": plan, "form": form})
+    elif plan.state != "due" and form.is_valid():
+        form.add_error(None, "This session was not saved: your programme changed after you opened the page.")
+    context = {"plan": plan, "form": form, **_report_context(request, report), **_red_flag_question(request)}
+    return render(request, "patients/today.html", context)
 
 
 @patient_required
 def session_done(request, pk):
     session = get_object_or_404(request.patient.session_logs.prefetch_related("exercises__item__exercise"), pk=pk)
-    labels = dict(RED_FLAGS)
-    reported = [labels[key] for key in session.red_flags if key in labels]
-    return render(request, "patients/session_done.html", {"session": session, "reported_red_flags": reported})
+    context = {
+        "session": session,
+        "advice": _advice(request, session.red_flags),
+        "reported": triage.labels(session.red_flags),
+    }
+    return render(request, "patients/session_done.html", context)
 
 
 @never_cache
@@ -158,7 +211,7 @@ def calendar_feed(request, token):
     """No login: the unguessable token in the link is the credential, and rotating it revokes the link."""
     patient = get_object_or_404(Patient.objects.active(), calendar_token=token)
     plan = selectors.today_plan(patient)
-    program = plan.program if plan.state not in ("no_program", "paused") else None
+    program = plan.program if plan.state not in ("no_program", "paused", "on_hold") else None
     items = selectors.current_items(program) if program and program.current_phase_id else []
     body = exports.routine_calendar(patient=patient, program=program, items=items, host=request.get_host())
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")

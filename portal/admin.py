@@ -10,9 +10,16 @@ from portal.scoping import ClinicScopedAdmin
 class ClinicAdmin(ClinicScopedAdmin):
     clinic_lookup = "pk"
     audited = False
-    list_display = ["name", "phone", "email", "timezone"]
+    list_display = ["name", "phone", "email", "timezone", "alert_inbox", "escalate_after_minutes"]
     search_fields = ["name"]
     prepopulated_fields = {"slug": ["name"]}
+    fieldsets = [
+        (None, {"fields": ["name", "slug", "phone", "email", "address", "timezone"]}),
+        (
+            "Safety: red flags and emergencies",
+            {"fields": ["alert_inbox", "escalate_after_minutes", "emergency_number", "emergency_department"]},
+        ),
+    ]
 
 
 @admin.register(User)

@@ -1,4 +1,7 @@
 from django.conf import settings
+from django.utils.functional import SimpleLazyObject
+
+from portal.models import Emergency
 
 
 def site(request):
@@ -9,7 +12,15 @@ def site(request):
         # and Django caches the answer on the user.
         return user.is_authenticated and hasattr(user, "patient")
 
+    def emergency() -> Emergency:
+        # A patient sees their clinic's number: patient_required has loaded it; elsewhere it costs a query.
+        patient = getattr(request, "patient", None)
+        if patient is None and user.is_authenticated and not user.is_staff:
+            patient = getattr(user, "patient", None)
+        return Emergency.for_clinic(patient.clinic if patient is not None else None)
+
     return {
+        "emergency": SimpleLazyObject(emergency),
         "site_name": settings.SITE_NAME,
         "is_patient": is_patient,
         "admin_url": "/" + settings.ADMIN_URL,

@@ -1,4 +1,8 @@
+from dataclasses import dataclass
+
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models.functions import Lower
 
@@ -10,12 +14,52 @@ class Clinic(models.Model):
     email = models.EmailField(blank=True)
     address = models.CharField(max_length=250, blank=True)
     timezone = models.CharField(max_length=64, default="Europe/London")
+    # Safety settings: where patients are sent in an emergency, and who hears about red flags.
+    emergency_number = models.CharField(
+        max_length=20, blank=True, help_text="Empty: the site's default (EMERGENCY_NUMBER, 999 unless set)."
+    )
+    emergency_department = models.CharField(
+        max_length=60,
+        blank=True,
+        help_text="What patients call the emergency department. Empty: the site's default (A&E unless set).",
+    )
+    alert_inbox = models.EmailField(
+        blank=True, help_text="A shared address that receives every red-flag and urgent alert at once."
+    )
+    escalate_after_minutes = models.PositiveSmallIntegerField(
+        default=30,
+        validators=[MinValueValidator(1), MaxValueValidator(24 * 60)],
+        help_text="An emergency or same-day alert nobody has acknowledged by then goes to every clinician "
+        "of the clinic.",
+    )
 
     class Meta:
         ordering = ["name"]
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def emergency(self) -> "Emergency":
+        return Emergency.for_clinic(self)
+
+
+@dataclass(frozen=True)
+class Emergency:
+    """The emergency number and the words for the emergency department, as patients of a clinic read them."""
+
+    number: str
+    department: str
+
+    @classmethod
+    def for_clinic(cls, clinic: "Clinic | None") -> "Emergency":
+        return cls(
+            number=(clinic and clinic.emergency_number) or settings.EMERGENCY_NUMBER,
+            department=(clinic and clinic.emergency_department) or settings.EMERGENCY_DEPARTMENT,
+        )
+
+    def __str__(self) -> str:
+        return f"call {self.number} or go to {self.department}"
 
 
 class UserManager(BaseUserManager):
@@ -104,4 +148,4 @@ class AuditEvent(models.Model):
 
 from portal.outbox.models import EmailOptOut, OutboundEmail  # noqa: E402 - the outbox's models live in portal/outbox
 
-__all__ = ["AuditEvent", "Clinic", "EmailOptOut", "OutboundEmail", "User"]
+__all__ = ["AuditEvent", "Clinic", "Emergency", "EmailOptOut", "OutboundEmail", "User"]

@@ -141,6 +141,9 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 SITE_NAME = env.str("SITE_NAME", default="Back & Spine Clinic")
+# Where patients are told to go in an emergency; each clinic may override both in the admin.
+EMERGENCY_NUMBER = env.str("EMERGENCY_NUMBER", default="999")
+EMERGENCY_DEPARTMENT = env.str("EMERGENCY_DEPARTMENT", default="A&E")
 
 # --- Cache and Celery ----------------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
@@ -166,6 +169,10 @@ CELERY_TASK_TIME_LIMIT = 90
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 60 * 60}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+# Alert emails go to their own queue, consumed by their own worker (docker-compose.yml: worker-urgent), so a
+# fan-out of 100k reminders never delays them. A worker started without -Q consumes only the default queue.
+OUTBOX_URGENT_QUEUE = env.str("OUTBOX_URGENT_QUEUE", default="urgent")
 # Beat runs only these sweepers; what to send and when is data in the admin.
 CELERY_BEAT_SCHEDULE: dict = {
     "articles-publish-due": {"task": "articles.publish_due", "schedule": 60.0},
@@ -174,6 +181,8 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": crontab(minute=0, hour=8, day_of_week="mon"),
     },
     "outbox-sweep": {"task": "portal.outbox.sweep", "schedule": 60.0},
+    # Red flags nobody acknowledged in the clinic's time go to every clinician of the clinic.
+    "patients-escalate-alerts": {"task": "patients.escalate_alerts", "schedule": 60.0},
     "patients-check-inactivity": {"task": "patients.check_inactivity", "schedule": crontab(minute=20)},
     # Follow-ups: each fan-out decides per patient (time zone, quiet hours, rules) who is due now.
     "patients-reminders": {"task": "patients.fan_out_reminders", "schedule": crontab(minute="*/15")},

@@ -395,7 +395,14 @@ class ProgramChange(models.Model):
 
     program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="changes")
     item = models.ForeignKey(ProgramItem, null=True, blank=True, on_delete=models.SET_NULL, related_name="changes")
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Empty: the portal.",
+    )
     at = models.DateTimeField(default=timezone.now, db_index=True)
     action = models.CharField(max_length=20, choices=Action.choices)
     summary = models.CharField(max_length=300)

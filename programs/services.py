@@ -332,19 +332,22 @@ def _set_status(program: Program, actor, status: str, action: str, summary: str)
 
 
 @transaction.atomic
-def pause_program(*, program: Program, actor) -> Program:
+def pause_program(*, program: Program, actor, reason: str = "") -> Program:
+    """`actor` None: the portal paused it (a red flag, see patients.services.report_red_flags)."""
     if program.status != Program.Status.ACTIVE:
         raise ValidationError("Only an active program can be paused.")
-    return _set_status(program, actor, Program.Status.PAUSED, ProgramChange.Action.PAUSED, "Paused")
+    summary = f"Paused: {reason}" if reason else "Paused"
+    return _set_status(program, actor, Program.Status.PAUSED, ProgramChange.Action.PAUSED, summary)
 
 
 @transaction.atomic
-def resume_program(*, program: Program, actor) -> Program:
+def resume_program(*, program: Program, actor, reason: str = "") -> Program:
     if program.status != Program.Status.PAUSED:
         raise ValidationError("Only a paused program can be resumed.")
     if _has_other_active(program):
         raise ValidationError({"patient": ONE_ACTIVE_MESSAGE})
-    return _set_status(program, actor, Program.Status.ACTIVE, ProgramChange.Action.RESUMED, "Resumed")
+    summary = f"Resumed: {reason}" if reason else "Resumed"
+    return _set_status(program, actor, Program.Status.ACTIVE, ProgramChange.Action.RESUMED, summary)
 
 
 @transaction.atomic

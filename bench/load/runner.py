@@ -45,7 +45,7 @@ def _groc_rows(patients: list, since: datetime) -> set[int]:
 GROC = Target(
     label="GROC check-in",
     path="/my/check-in/groc/",
-    body="csrfmiddlewaretoken={csrf}&token={token}&rating=3",
+    body="csrfmiddlewaretoken={csrf}&token={token}&rating=3&red_flags=none",
     row_ids=_groc_rows,
 )
 
@@ -61,7 +61,7 @@ SESSION = Target(
     label="logging today's session",
     path="/my/",
     body="csrfmiddlewaretoken={csrf}&token={token}&performed_on={today}&pain_before=4&pain_after=3"
-    "&difficulty=about_right&note=Load+test&{extra}",
+    "&difficulty=about_right&note=Load+test&red_flags=none&{extra}",
     row_ids=_session_rows,
 )
 TARGET = SESSION

@@ -18,7 +18,7 @@ def test_the_physio_sees_their_patients_progress_with_open_alerts(client, physio
 
     assert "Pain before and after exercise" in html
     assert "Worse after gardening" in html
-    assert "Critical" in html and "Pain 8/10" in html  # the open alert
+    assert "Urgent" in html and "Pain 8/10" in html  # the open alert
 
 
 def test_another_clinics_physio_gets_404(client, physio2, patient, program):

@@ -27,7 +27,7 @@ def test_red_flag_is_the_top_row_of_needs_attention(client, physio, patient, oth
     services.raise_alert(
         patient=other_patient,
         kind=Alert.Kind.PAIN_HIGH,
-        severity=Alert.Severity.CRITICAL,
+        severity=Alert.Severity.URGENT,
         key="y",
         message="Pain 8 of 10.",
     )
@@ -45,20 +45,33 @@ def test_physio_never_sees_another_clinics_alerts(client, physio2, patient):
     assert client.get(f"/admin/patients/alert/{Alert.objects.get().pk}/change/").status_code == 404
 
 
-def test_acknowledge_and_resolve_actions_report_counts(client, physio, patient):
+def test_acknowledge_and_resolve_ask_for_a_note_and_record_who_when_and_what(client, physio, patient):
     red_flag(patient)
     alert = Alert.objects.get()
     client.force_login(physio)
+    chosen = {"_selected_action": [alert.pk]}
+
+    page = client.post("/admin/patients/alert/", {"action": "acknowledge", **chosen})
+    assert "Acknowledge alerts" in page.content.decode()  # a confirmation page first
+    assert Alert.objects.get().acknowledged_at is None
+    note = "Phoned the patient: advised A&E now."
     response = client.post(
-        "/admin/patients/alert/", {"action": "acknowledge", "_selected_action": [alert.pk]}, follow=True
+        "/admin/patients/alert/", {"action": "acknowledge", "apply": "1", "note": note, **chosen}, follow=True
     )
     assert "Acknowledged 1 alert(s)." in response.content.decode()
-    response = client.post("/admin/patients/alert/", {"action": "resolve", "_selected_action": [alert.pk]}, follow=True)
+
+    refused = client.post("/admin/patients/alert/", {"action": "resolve", "apply": "1", "note": "  ", **chosen})
+    assert "This field is required." in refused.content.decode()
+    assert Alert.objects.get().resolved_at is None
+    outcome = "Seen in A&E, cauda equina ruled out by MRI."
+    response = client.post(
+        "/admin/patients/alert/", {"action": "resolve", "apply": "1", "note": outcome, **chosen}, follow=True
+    )
     assert "Resolved 1 alert(s)." in response.content.decode()
     alert.refresh_from_db()
-    assert alert.resolved_by == physio and alert.acknowledged_by == physio
+    assert (alert.acknowledged_by, alert.acknowledged_note) == (physio, note)
+    assert (alert.resolved_by, alert.resolved_note) == (physio, outcome)
     assert client.get("/admin/patients/alert/").context["cl"].result_count == 0  # open only by default
-    assert client.get("/admin/patients/alert/?status=resolved").context["cl"].result_count == 1
 
 
 def test_alert_list_query_count_does_not_grow(client, physio, clinic):

@@ -65,6 +65,7 @@ def test_patient_times_a_hold_logs_a_session_and_sees_it_on_the_progress_page(de
     page.get_by_label("Pain after you finished").fill("2")
     page.get_by_label("About right").check()
     page.get_by_label("Anything to tell your physiotherapist?").fill("The timer helped me hold longer.")
+    page.get_by_role("checkbox", name="None of these").check()
     screenshot(page, "my-today")
     page.get_by_role("button", name="Save my session").click()
     page.wait_for_load_state()

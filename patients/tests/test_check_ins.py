@@ -11,7 +11,7 @@ ODI_ANSWERS = {f"section_{i}": "2" for i in range(1, 11)}
 
 
 def odi_post(**overrides):
-    return {**ODI_ANSWERS, "token": str(uuid.uuid4()), **overrides}
+    return {**ODI_ANSWERS, "token": str(uuid.uuid4()), "red_flags": ["none"], **overrides}
 
 
 @pytest.fixture
@@ -66,13 +66,13 @@ def test_double_submit_records_one_check_in(patient_client, patient):
     assert CheckIn.objects.count() == 1
 
 
-def test_red_flag_shows_emergency_advice_and_raises_an_urgent_alert(patient_client, patient):
+def test_red_flag_shows_emergency_advice_and_raises_a_critical_alert(patient_client, patient):
     response = patient_client.post("/my/check-in/odi/", odi_post(red_flags=["saddle_numbness"]), follow=True)
     html = response.content.decode()
     assert "Get emergency help now" in html
     assert html.index("Get emergency help now") < html.index("<h1")
     alert = Alert.objects.get(patient=patient)
-    assert alert.severity == Alert.Severity.URGENT
+    assert alert.severity == Alert.Severity.CRITICAL
     assert alert.kind == Alert.Kind.RED_FLAG
 
 
@@ -115,6 +115,7 @@ def test_odi_worse_by_less_than_ten_points_raises_nothing(patient):
 def test_psfs_needs_three_named_and_scored_activities(patient_client, patient):
     data = {
         "token": str(uuid.uuid4()),
+        "red_flags": "none",
         "activity_1": "Putting on socks",
         "score_1": "3",
         "activity_2": "Walking to the shop",
@@ -136,6 +137,7 @@ def test_psfs_needs_three_named_and_scored_activities(patient_client, patient):
 def test_psfs_rejects_a_score_of_eleven(patient_client):
     data = {
         "token": str(uuid.uuid4()),
+        "red_flags": "none",
         "activity_1": "a",
         "score_1": "11",
         "activity_2": "b",
@@ -151,12 +153,18 @@ def test_psfs_rejects_a_score_of_eleven(patient_client):
 def test_startback_and_groc_are_scored(patient_client, patient):
     data = {
         "token": str(uuid.uuid4()),
+        "red_flags": "none",
         "item_9": "extremely",
         **{f"item_{i}": "1" if i >= 5 else "0" for i in range(1, 9)},
     }
     assert patient_client.post("/my/check-in/startback/", data).status_code == 302
     assert (CheckIn.objects.get().score, CheckIn.objects.get().band) == (5, "high")
-    assert patient_client.post("/my/check-in/groc/", {"token": str(uuid.uuid4()), "rating": "-7"}).status_code == 302
+    assert (
+        patient_client.post(
+            "/my/check-in/groc/", {"token": str(uuid.uuid4()), "rating": "-7", "red_flags": "none"}
+        ).status_code
+        == 302
+    )
     assert CheckIn.objects.get(questionnaire="groc").score == -7
 
 

@@ -56,6 +56,7 @@ def test_invited_patient_sets_a_password_logs_a_session_and_a_red_flag_reaches_t
     page.get_by_label("Pain before you started").fill("6")
     page.get_by_label("Pain after you finished").fill("4")
     page.get_by_role("radio", name="About right").check()
+    page.get_by_role("checkbox", name="None of these").check()
     with page.expect_navigation():
         page.get_by_role("button", name="Save my session").click()
     assert "/my/sessions/" in page.url
@@ -64,7 +65,7 @@ def test_invited_patient_sets_a_password_logs_a_session_and_a_red_flag_reaches_t
     # A check-in with one red flag: the emergency advice comes first, and the physio is emailed.
     page.goto("/my/check-in/groc/")
     page.get_by_role("radio", name=re.compile(r"^\+2 ")).check()
-    page.get_by_role("checkbox", name=re.compile("^New or worsening weakness")).check()
+    page.get_by_role("checkbox", name=re.compile("^Weakness in a leg that is getting worse")).check()
     assert page.get_by_role("heading", name="Get emergency help now").is_visible()  # shown at once, before sending
     with page.expect_navigation():
         page.get_by_role("button", name="Send my answers").click()

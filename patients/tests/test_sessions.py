@@ -55,21 +55,21 @@ def test_out_of_range_pain_is_refused_by_the_service(log):
         log(pain_after=11)
 
 
-def test_red_flags_raise_one_urgent_alert_even_when_retried(log, patient):
+def test_red_flags_raise_one_critical_alert_even_when_retried(log, patient):
     token = uuid.uuid4()
     log(token=token, red_flags=["saddle_numbness"])
     log(token=token, red_flags=["saddle_numbness"])
 
     alert = Alert.objects.get(patient=patient)
-    assert alert.severity == Alert.Severity.URGENT and alert.kind == Alert.Kind.RED_FLAG
+    assert alert.severity == Alert.Severity.CRITICAL and alert.kind == Alert.Kind.RED_FLAG
 
 
 @pytest.mark.parametrize(("pain_before", "pain_after", "alerted"), [(6, 6, False), (7, 3, True), (2, 8, True)])
-def test_pain_at_the_critical_level_raises_a_critical_alert(log, pain_before, pain_after, alerted):
+def test_pain_at_the_clinics_critical_level_raises_an_urgent_alert(log, pain_before, pain_after, alerted):
     log(pain_before=pain_before, pain_after=pain_after)
 
-    critical = Alert.objects.filter(kind=Alert.Kind.PAIN_HIGH, severity=Alert.Severity.CRITICAL)
-    assert critical.exists() is alerted
+    urgent = Alert.objects.filter(kind=Alert.Kind.PAIN_HIGH, severity=Alert.Severity.URGENT)
+    assert urgent.exists() is alerted
 
 
 def test_two_painful_sessions_on_one_day_raise_one_alert(log):

@@ -25,6 +25,7 @@ def session_post(program, today, **overrides):
         "pain_after": "3",
         "difficulty": "about_right",
         "note": "Felt stiff in the morning, better after.",
+        "red_flags": ["none"],
     }
     for item in items_of(program):
         data.update(
@@ -145,7 +146,7 @@ def test_red_flags_in_a_session_show_the_emergency_advice_and_alert_the_physio(p
 
     html = response.content.decode()
     assert "Get emergency help now" in html and "red-flag-advice d-none" not in html
-    assert Alert.objects.get(patient=patient).severity == Alert.Severity.URGENT
+    assert Alert.objects.get(patient=patient).severity == Alert.Severity.CRITICAL
 
 
 def test_already_logged_today_shows_the_session_and_allows_another(patient_client, log, program):

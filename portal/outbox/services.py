@@ -79,7 +79,7 @@ def queue_email(
         },
     )
     if created:
-        transaction.on_commit(lambda: enqueue_send(row.pk))
+        transaction.on_commit(lambda: enqueue_send(row.pk, urgent=row.urgent))
     return row
 
 
@@ -152,12 +152,19 @@ def enqueue_batch(email_ids: list[int], *, countdown: float | None = None) -> bo
     return True
 
 
-def enqueue_send(email_id: int, *, countdown: float | None = None) -> bool:
+def queue_for(*, urgent: bool) -> str:
+    """Urgent emails (alerts) have a queue and a worker of their own, so they never wait behind a fan-out."""
+    return settings.OUTBOX_URGENT_QUEUE if urgent else settings.CELERY_TASK_DEFAULT_QUEUE
+
+
+def enqueue_send(email_id: int, *, urgent: bool = False, countdown: float | None = None) -> bool:
     """Put the send task on the broker; a broker outage is logged and left to the sweeper."""
     from portal.tasks import send_email
 
     try:
-        send_email.apply_async(args=[email_id], countdown=countdown, retry_policy={"max_retries": 2})
+        send_email.apply_async(
+            args=[email_id], countdown=countdown, queue=queue_for(urgent=urgent), retry_policy={"max_retries": 2}
+        )
     except Exception:
         # The row is committed; clearing queued_at makes the next sweep send it.
         logger.exception("Could not enqueue outbound email %s; the sweeper will send it", email_id)
@@ -318,8 +325,15 @@ def requeue_stale_emails(*, now: datetime | None = None) -> dict[str, int]:
         Q(queued_at__isnull=True) | Q(queued_at__lte=requeue_cutoff)
     )
     enqueued = 0
+    for urgent_id in list(due.filter(urgent=True).values_list("pk", flat=True)[: settings.OUTBOX_SWEEP_BATCH_SIZE]):
+        OutboundEmail.objects.filter(pk=urgent_id).update(queued_at=now)
+        enqueued += enqueue_send(urgent_id, urgent=True)
     for _batch in range(settings.OUTBOX_SWEEP_MAX_BATCHES):
-        ids = list(due.order_by("next_attempt_at").values_list("pk", flat=True)[: settings.OUTBOX_SWEEP_BATCH_SIZE])
+        ids = list(
+            due.filter(urgent=False)
+            .order_by("next_attempt_at")
+            .values_list("pk", flat=True)[: settings.OUTBOX_SWEEP_BATCH_SIZE]
+        )
         if not ids:
             break
         OutboundEmail.objects.filter(pk__in=ids).update(queued_at=now)
@@ -336,12 +350,12 @@ def requeue_stale_emails(*, now: datetime | None = None) -> dict[str, int]:
 def retry_failed_emails(*, ids: list[int]) -> int:
     """Send failed emails again, with a fresh attempt count."""
     now = timezone.now()
-    retried = list(OutboundEmail.objects.filter(pk__in=ids, status=Status.FAILED).values_list("pk", flat=True))
-    OutboundEmail.objects.filter(pk__in=retried, status=Status.FAILED).update(
+    retried = list(OutboundEmail.objects.filter(pk__in=ids, status=Status.FAILED).values_list("pk", "urgent"))
+    OutboundEmail.objects.filter(pk__in=[pk for pk, _u in retried], status=Status.FAILED).update(
         status=Status.PENDING, attempts=0, next_attempt_at=now, queued_at=now
     )
-    for pk in retried:
-        transaction.on_commit(lambda pk=pk: enqueue_send(pk))
+    for pk, urgent in retried:
+        transaction.on_commit(lambda pk=pk, urgent=urgent: enqueue_send(pk, urgent=urgent))
     return len(retried)
 
 

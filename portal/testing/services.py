@@ -197,18 +197,21 @@ def _reset_connections(app) -> None:
 def celery_worker(celery_app, transactional_db):
     """A real Celery worker consuming from Redis in a thread (pool solo)."""
     from celery.contrib.testing.worker import start_worker
+    from django.conf import settings
 
-    with start_worker(celery_app, pool="solo", perform_ping_check=False, shutdown_timeout=10) as worker:
+    queues = [settings.CELERY_TASK_DEFAULT_QUEUE, settings.OUTBOX_URGENT_QUEUE]
+    with start_worker(celery_app, pool="solo", perform_ping_check=False, shutdown_timeout=10, queues=queues) as worker:
         yield worker
 
 
 class WorkerProcess:
     """A `celery worker` in its own process, so a test can SIGKILL it."""
 
-    def __init__(self, name: str, env: dict[str, str]):
+    def __init__(self, name: str, env: dict[str, str], queues: str = "celery,urgent"):
         self.name = name
         self.log = tempfile.NamedTemporaryFile(prefix=f"celery-{name}-", suffix=".log", delete=False)  # noqa: SIM115
         command = [sys.executable, "-m", "celery", "-A", "portal", "worker", "--pool", "solo", "--loglevel", "INFO"]
+        command += ["-Q", queues]
         command += ["-n", f"{name}@%h", "--without-mingle", "--without-gossip", "--without-heartbeat"]
         self.process = subprocess.Popen(command, env=env, stdout=self.log, stderr=subprocess.STDOUT)
 
@@ -255,7 +258,7 @@ def worker_process(celery_app, transactional_db, smtp_server):
         missing("worker processes need PostgreSQL: set DATABASE_URL=postgres://…")
     started: list[WorkerProcess] = []
 
-    def start(name: str, **extra_env: str) -> WorkerProcess:
+    def start(name: str, queues: str = "celery,urgent", **extra_env: str) -> WorkerProcess:
         env = {
             **os.environ,
             "DATABASE_URL": _database_url(),
@@ -264,7 +267,7 @@ def worker_process(celery_app, transactional_db, smtp_server):
             "CONN_MAX_AGE": "0",
             **extra_env,
         }
-        worker = WorkerProcess(name, env)
+        worker = WorkerProcess(name, env, queues)
         started.append(worker)
         return worker.wait_ready()
 

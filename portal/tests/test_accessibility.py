@@ -29,7 +29,8 @@ from django.utils.http import urlsafe_base64_encode
 from articles.models import Article
 from patients import services as patient_services
 from patients.models import Patient, SessionLog
-from patients.questionnaires import RED_FLAG_KEYS, Questionnaire
+from patients.questionnaires import Questionnaire
+from patients.triage import RED_FLAG_KEYS
 from portal.demo import DEMO_PASSWORD
 from portal.testing.services import SCREENSHOTS, login
 from programs.models import Exercise, Program
@@ -270,6 +271,10 @@ def test_a_patient_follows_todays_routine_with_the_keyboard_only(browser_page, d
     tab_to(page, page.get_by_role("radio", name="Too easy"))
     page.keyboard.press("ArrowDown")  # radios in a group move with the arrow keys
     assert page.get_by_role("radio", name="About right").is_checked()
+    none_of_these = page.get_by_role("checkbox", name="None of these")
+    tab_to(page, none_of_these)
+    page.keyboard.press("Space")
+    assert none_of_these.is_checked()
     tab_to(page, page.get_by_role("button", name="Save my session"))
     with page.expect_navigation():
         page.keyboard.press("Enter")

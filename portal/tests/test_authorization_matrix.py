@@ -59,13 +59,28 @@ MATRIX: list[tuple[str, str]] = [
     (r"admin:autocomplete", "admin admin admin 200 200 403 200 200"),  # patients for a program, scoped
     (r"admin:view_on_site", "admin admin admin 404 404 404 404 404"),
     # Clinical records of clinic 1: physio2 (clinic 2) gets 404, like a record that does not exist
-    (r"admin:patients_(patient|alert|sessionlog)_changelist", "admin admin admin 200 200 403 200 200"),
+    (
+        r"admin:patients_(patient|alert|sessionlog|checkin|redflagreport)_changelist",
+        "admin admin admin 200 200 403 200 200",
+    ),
     (r"admin:patients_patient_add", "admin admin admin 200 200 403 200 200"),
-    (r"admin:patients_(alert|sessionlog)_add", "admin admin admin 403 403 403 403 403"),  # made by the system
-    (r"admin:patients_(patient|alert|sessionlog)_(change|history)", "admin admin admin 200 404 404 200 200"),
+    (
+        r"admin:patients_(alert|sessionlog|checkin|redflagreport)_add",
+        "admin admin admin 403 403 403 403 403",
+    ),  # made by the system
+    (
+        r"admin:patients_(patient|alert|sessionlog|checkin|redflagreport)_(change|history)",
+        "admin admin admin 200 404 404 200 200",
+    ),
     (r"admin:patients_patient_progress", "admin admin admin 200 404 404 200 200"),
-    (r"admin:patients_(patient|alert|sessionlog)_delete", "admin admin admin 403 404 404 403 403"),  # never deleted
-    (r"admin:patients_(patient|alert|sessionlog)_redirect", "admin admin admin 302 302 302 302 302"),
+    (
+        r"admin:patients_(patient|alert|sessionlog|checkin|redflagreport)_delete",
+        "admin admin admin 403 404 404 403 403",
+    ),  # never deleted
+    (
+        r"admin:patients_(patient|alert|sessionlog|checkin|redflagreport)_redirect",
+        "admin admin admin 302 302 302 302 302",
+    ),
     # Follow-up rules: the clinic admin edits their clinic's; physios read them
     (r"admin:patients_followuprules_changelist", "admin admin admin 200 200 403 200 200"),
     (r"admin:patients_followuprules_add", "admin admin admin 403 403 403 403 200"),  # one row per clinic
@@ -175,6 +190,10 @@ def world(clinic, clinic2, patient, other_patient, patient2, physio, physio2, ed
         "patients_patient": patient,
         "patients_alert": alert,
         "patients_sessionlog": session,
+        "patients_checkin": check_in,
+        "patients_redflagreport": patient_services.report_red_flags(
+            patient=patient, flags=["night_pain"], token=uuid.uuid4(), source="session"
+        ),
         "patients_followuprules": FollowUpRules.objects.create(clinic=clinic),
         "portal_clinic": clinic,
         "portal_user": physio,
