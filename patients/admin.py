@@ -8,6 +8,7 @@ from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from patients import selectors, services, triage
@@ -188,17 +189,7 @@ class AlertAdmin(ClinicScopedAdmin):
     flag's hold. Each asks for a note on a confirmation page, and each is recorded with who and when."""
 
     clinic_lookup = "patient__clinic"
-    list_display = [
-        "severity_label",
-        "patient",
-        "kind",
-        "what",
-        "created_at",
-        "acknowledged_at",
-        "escalated_at",
-        "routine_on_hold",
-        "resolved_at",
-    ]
+    list_display = ["severity_label", "patient", "kind", "what", "created_at", "state", "routine_on_hold"]
     list_display_links = ["patient"]
     list_filter = [AlertStatusFilter, "severity", "kind", "level", "holds_routine"]
     list_select_related = ["patient__user"]
@@ -229,7 +220,17 @@ class AlertAdmin(ClinicScopedAdmin):
     def what(self, alert):
         return alert.message
 
-    @admin.display(description="routine on hold", boolean=True)
+    @admin.display(description="state")
+    def state(self, alert):
+        if alert.resolved_at:
+            return f"Resolved {timezone.localtime(alert.resolved_at):%d %b %H:%M}"
+        if alert.acknowledged_at:
+            return f"Acknowledged {timezone.localtime(alert.acknowledged_at):%d %b %H:%M}"
+        if alert.escalated_at:
+            return "Escalated: not acknowledged"
+        return "New: not acknowledged"
+
+    @admin.display(description="on hold", boolean=True)
     def routine_on_hold(self, alert):
         return alert.holds_routine and alert.hold_lifted_at is None
 

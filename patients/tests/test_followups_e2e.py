@@ -72,8 +72,8 @@ def test_red_flag_check_in_emails_the_physio_within_seconds_even_when_opted_out(
     (message,) = smtp_server.wait_for(1, timeout=20)
     assert time.monotonic() - started < 20
     assert message["To"] == physio.email
-    assert message["Subject"] == "Urgent: a patient needs your attention"
+    assert message["Subject"] == "Critical: a patient needs your attention"
     assert message["List-Unsubscribe"] is None and message["Message-ID"]
     body = message.get_body(("plain",)).get_content()
-    assert "Urgent alert" in body and "Red-flag symptoms" in body and str(patient) in body
+    assert "Critical alert" in body and "Red-flag symptoms" in body and str(patient) in body
     assert OutboundEmail.objects.get(kind="alert").status == "sent"

@@ -72,7 +72,7 @@ def test_exercise_list_query_count_does_not_grow_with_the_library(
         assert client.get("/exercises/").status_code == 200
     client.force_login(patient.user)
     client.get("/exercises/")  # the first request after a login stamps the session (portal.sessions)
-    with django_assert_num_queries(5):  # the user, is_patient, then the same three: not the cached copy
+    with django_assert_num_queries(6):  # the user, is_patient, their clinic (emergency number), the same three
         assert client.get("/exercises/").status_code == 200
 
 
