@@ -189,7 +189,7 @@ class AlertAdmin(ClinicScopedAdmin):
     flag's hold. Each asks for a note on a confirmation page, and each is recorded with who and when."""
 
     clinic_lookup = "patient__clinic"
-    list_display = ["severity_label", "patient", "kind", "what", "created_at", "state", "routine_on_hold"]
+    list_display = ["severity_label", "patient", "what", "raised", "state", "routine_on_hold"]
     list_display_links = ["patient"]
     list_filter = [AlertStatusFilter, "severity", "kind", "level", "holds_routine"]
     list_select_related = ["patient__user"]
@@ -218,7 +218,11 @@ class AlertAdmin(ClinicScopedAdmin):
 
     @admin.display(description="what")
     def what(self, alert):
-        return alert.message
+        return format_html("<strong>{}.</strong> {}", alert.get_kind_display(), alert.message)
+
+    @admin.display(description="raised", ordering="created_at")
+    def raised(self, alert):
+        return f"{timezone.localtime(alert.created_at):%d %b %H:%M}"
 
     @admin.display(description="state")
     def state(self, alert):
@@ -227,8 +231,8 @@ class AlertAdmin(ClinicScopedAdmin):
         if alert.acknowledged_at:
             return f"Acknowledged {timezone.localtime(alert.acknowledged_at):%d %b %H:%M}"
         if alert.escalated_at:
-            return "Escalated: not acknowledged"
-        return "New: not acknowledged"
+            return "Escalated, not acknowledged"
+        return "New"
 
     @admin.display(description="on hold", boolean=True)
     def routine_on_hold(self, alert):
