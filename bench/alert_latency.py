@@ -108,6 +108,10 @@ def run(patients: int, *, after: float, single_queue: bool) -> dict:
         started = time.perf_counter()
         queued = followups.fan_out_reminders()
         fanned_out = time.perf_counter() - started
+        with connection.cursor() as cursor:
+            # What autovacuum does within minutes of such an insert; without it the claim of each row scans
+            # every pending row (see the README's Benchmark), and the drain runs at a third of its speed.
+            cursor.execute("ANALYZE portal_outboundemail")
         time.sleep(after)
         delivered_before = recorder.count
         submitted = time.perf_counter()

@@ -206,14 +206,15 @@ def queue_alert_emails(*, alert: Alert, reason: str) -> int:
 
 
 def queue_escalation_emails(*, alert: Alert, now: bool = False) -> int:
-    """Every clinician of the clinic, and the inbox, hears about the alert (once each)."""
+    """Every clinician of the clinic, and the inbox, hears about the alert: once each per level."""
     if now and alert.escalated_at is None:
         Alert.objects.filter(pk=alert.pk).update(escalated_at=timezone.now())
-    addresses = set(clinicians(alert.patient.clinic_id).values_list("email", flat=True))
-    addresses |= {address for _who, address in alert_recipients(alert)}
-    for address in sorted(addresses):
-        _queue_alert(alert, address, f"{ALERT}:{alert.pk}:escalation:{address}", escalation=True)
-    return len(addresses)
+    recipients = {email: f"user{pk}" for pk, email in clinicians(alert.patient.clinic_id).values_list("pk", "email")}
+    for who, address in alert_recipients(alert):
+        recipients.setdefault(address, who)
+    for address, who in sorted(recipients.items()):
+        _queue_alert(alert, address, f"{ALERT}:{alert.pk}:escalation:{alert.level or alert.severity}:{who}", True)
+    return len(recipients)
 
 
 def admin_url(name: str, *args) -> str:

@@ -15,6 +15,7 @@ CLINICS = {
         "phone": "020 7946 0000",
         "email": "riverside@clinic.example",
         "address": "12 River Walk, London",
+        "alert_inbox": "urgent@riverside.example",
     },
     "clinic2": {
         "slug": "hillside",

@@ -213,6 +213,15 @@ def test_an_unacknowledged_emergency_escalates_to_every_clinician_once(patient, 
     assert editor.email not in set(alert_emails().values_list("recipient", flat=True))
 
 
+def test_a_same_day_alert_raised_to_an_emergency_after_escalating_escalates_again(patient, physio):
+    report(patient, ["weight_loss"])
+    assert services.escalate_due_alerts(now=timezone.now() + datetime.timedelta(hours=1)) == 1
+    report(patient, ["saddle_numbness"])
+
+    assert services.escalate_due_alerts(now=timezone.now() + datetime.timedelta(hours=1)) == 1
+    assert alert_emails(context__escalation=True, recipient=physio.email).count() == 2
+
+
 def test_an_acknowledged_alert_does_not_escalate_and_the_clinic_sets_the_time(patient, clinic):
     clinic.escalate_after_minutes = 10
     clinic.save()

@@ -52,7 +52,7 @@ ALERT_SHAPES = [
     (Alert.Kind.PAIN_HIGH, Alert.Severity.HIGH, 25),
     (Alert.Kind.PAIN_RISE, Alert.Severity.HIGH, 15),
     (Alert.Kind.ODI_WORSE, Alert.Severity.HIGH, 10),
-    (Alert.Kind.RED_FLAG, Alert.Severity.URGENT, 5),
+    (Alert.Kind.RED_FLAG, Alert.Severity.CRITICAL, 5),
 ]
 
 
@@ -296,6 +296,8 @@ def seed_alerts(scale: Scale, share: float = 0.08) -> int:
                 kind=kind,
                 severity=severity,
                 message=f"{Alert.Kind(kind).label} (scale data).",
+                level="emergency" if kind == Alert.Kind.RED_FLAG else "",
+                flags=["saddle_numbness"] if kind == Alert.Kind.RED_FLAG else [],
                 key=f"scale:{patient.pk}:{kind}",
                 created_at=at(raised_on, 10),
                 acknowledged_at=resolved,
