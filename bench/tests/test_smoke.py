@@ -3,6 +3,7 @@
 import os
 import re
 import subprocess
+import sys
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -59,3 +60,18 @@ def test_bench_run_writes_a_row_of_figures_per_page(tmp_path):
     assert queued >= 40  # the 40 seeded due, and any scale patient due at this hour
     assert "| 0 reminders queued |" in jobs["reminder fan-out again"]
     assert "| 20 of 20 emails |" in jobs["email delivery"] and "worker peak memory" in jobs["email delivery"]
+
+
+@pytest.mark.postgres
+@pytest.mark.redis
+@pytest.mark.worker
+def test_alert_latency_reports_the_alert_accepted_while_the_fan_out_drains(redis_url):
+    command = [sys.executable, str(ROOT / "bench" / "alert_latency.py")]
+    command += ["--patients", "40", "--after", "1"]
+    env = {**os.environ, "DATABASE_URL": smoke_database_url(), "REDIS_URL": redis_url}
+    finished = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
+    assert finished.returncode == 0, finished.stderr[-3000:]
+
+    found = re.search(r"40 reminders queued .* alert accepted by SMTP ([\d.]+) s after the report", finished.stdout)
+    assert found, finished.stdout[-2000:]
+    assert float(found[1]) < 30
