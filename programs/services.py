@@ -55,7 +55,8 @@ def _save_program(program: Program) -> None:
         with transaction.atomic():
             program.save()
     except IntegrityError as error:
-        if "program_one_active_per_patient" in str(error):
+        # Ask the database rather than parse its message: PostgreSQL names the constraint, SQLite its columns.
+        if program.status == Program.Status.ACTIVE and _has_other_active(program):
             raise ValidationError({"patient": ONE_ACTIVE_MESSAGE}) from error
         raise
 

@@ -221,3 +221,13 @@ def test_reordering_is_recorded_as_a_move(program, physio):
     item = program.items.first()
     services.update_program_item(item=item, actor=physio, order=7)
     assert program.changes.get(action="item_updated").summary == f"Moved {item.exercise.name} to position 7"
+
+
+def test_a_second_active_programme_lost_in_a_race_is_a_form_error_on_every_database(patient, physio):
+    services.assign_program(patient=patient, physio=physio, start_date=START)
+    # What a request that passed the checks just before another one committed would save.
+    racing = Program(patient=patient, physio=physio, title="Racing", start_date=START)
+
+    with pytest.raises(ValidationError) as error:
+        services._save_program(racing)
+    assert error.value.message_dict["patient"] == [services.ONE_ACTIVE_MESSAGE]
