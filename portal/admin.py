@@ -1,7 +1,9 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.models import Group
 from django.utils.translation import gettext_lazy as _
 
+from portal import roles
 from portal.models import AuditEvent, Clinic, User
 from portal.scoping import ClinicScopedAdmin
 
@@ -45,9 +47,10 @@ class UserAdmin(ClinicScopedAdmin, DjangoUserAdmin):
         fieldsets = super().get_fieldsets(request, obj)
         if request.user.is_superuser:
             return fieldsets
-        # A clinic admin manages their own staff but can never grant superuser powers.
+        # A clinic admin manages their own clinic's staff (roles.can_manage) and can never grant superuser
+        # powers; every account they create or edit is a staff account.
         return [
-            (name, {**opts, "fields": [f for f in opts["fields"] if f not in ("is_superuser",)]})
+            (name, {**opts, "fields": [f for f in opts["fields"] if f not in ("is_superuser", "is_staff")]})
             for name, opts in fieldsets
         ]
 
@@ -56,9 +59,19 @@ class UserAdmin(ClinicScopedAdmin, DjangoUserAdmin):
             return ()
         return ("clinic", "last_login", "date_joined")
 
+    def has_change_permission(self, request, obj=None):
+        allowed = super().has_change_permission(request, obj)
+        return allowed and (obj is None or roles.can_manage(request.user, obj))
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name == "groups" and not request.user.is_superuser:
+            kwargs["queryset"] = Group.objects.filter(name__in=roles.grantable_roles(request.user))
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
     def save_model(self, request, obj, form, change):
         if not request.user.is_superuser:
             obj.clinic_id = request.user.clinic_id
+            obj.is_staff, obj.is_superuser = True, False
         super().save_model(request, obj, form, change)
 
 

@@ -74,3 +74,32 @@ def sync_roles(**_kwargs) -> None:
             app_label, codename = name.split(".")
             query |= Q(content_type__app_label=app_label, codename=codename)
         group.permissions.set(Permission.objects.filter(query))
+
+
+# --- Who may manage whose staff account ---------------------------------------------------------------
+# A clinic admin manages the roles below theirs, in their own clinic: never a superuser, another clinic
+# admin, a content editor (a role across clinics), nor their own account's roles.
+MANAGED_BY_CLINIC_ADMINS = (PHYSIOTHERAPIST,)
+
+
+def role_names(user) -> set[str]:
+    return set(user.groups.values_list("name", flat=True)) if user.pk else set()
+
+
+def grantable_roles(actor) -> tuple[str, ...]:
+    """The roles `actor` may give: every role for a superuser, the roles below theirs for a clinic admin."""
+    if actor.is_superuser:
+        return tuple(ROLES)
+    if actor.clinic_id and CLINIC_ADMIN in role_names(actor):
+        return MANAGED_BY_CLINIC_ADMINS
+    return ()
+
+
+def can_manage(actor, target) -> bool:
+    """May `actor` edit, deactivate or reset the password of `target`'s account?"""
+    if actor.is_superuser:
+        return True
+    if target.is_superuser or target.pk == actor.pk or target.clinic_id != actor.clinic_id:
+        return False
+    grantable = grantable_roles(actor)
+    return bool(grantable) and role_names(target) <= set(grantable)

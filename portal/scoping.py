@@ -7,6 +7,7 @@ like one that does not exist, so existence is never confirmed.
 
 from django.contrib import admin
 from django.contrib.admin import helpers
+from django.contrib.admin.exceptions import NotRegistered
 from django.contrib.admin.utils import unquote
 from django.db.models import QuerySet
 from django.http import Http404
@@ -53,6 +54,22 @@ class ClinicScopedAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return scope_to_clinic(super().get_queryset(request), request.user, self.clinic_lookup)
+
+    def get_field_queryset(self, db, db_field, request):
+        """A choice of a clinic-scoped model (a patient, a physio, a programme) offers and accepts only the
+        user's clinic's rows: another clinic's id is "not one of the available choices", and its name is never
+        rendered, not even in the error."""
+        try:
+            related_admin = self.admin_site.get_model_admin(db_field.remote_field.model)
+        except NotRegistered:
+            return None
+        if not isinstance(related_admin, ClinicScopedAdmin):
+            return super().get_field_queryset(db, db_field, request)
+        queryset = scope_to_clinic(
+            db_field.remote_field.model._default_manager.using(db), request.user, related_admin.clinic_lookup
+        )
+        ordering = related_admin.get_ordering(request)
+        return queryset.order_by(*ordering) if ordering else queryset
 
     def _require_visible(self, request, object_id):
         obj = self.get_object(request, unquote(object_id)) if object_id is not None else None
