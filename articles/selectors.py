@@ -9,6 +9,7 @@ from django.db import connection
 from django.db.models import Prefetch, Q
 
 from articles.models import Article, Condition, Tag
+from portal.cache import GENERATION_KEY
 from portal.pagecache import bump_version
 from programs.models import Exercise
 
@@ -17,12 +18,14 @@ PAGE_SIZE = 10
 TIMEOUT = 60 * 60
 
 
-def _version() -> int | str:
-    version = cache.get(VERSION_KEY)
+def _version() -> str:
+    """The articles' version and the cache's generation (new after a Redis outage, see portal.cache)."""
+    found = cache.get_many([VERSION_KEY, GENERATION_KEY])
+    version = found.get(VERSION_KEY)
     if version is None:
         version = 1
         cache.add(VERSION_KEY, version, timeout=None)
-    return version
+    return f"{version}:{found.get(GENERATION_KEY)}"
 
 
 def invalidate() -> None:

@@ -25,6 +25,7 @@ from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.utils import timezone
 
+from portal.cache import GENERATION_KEY
 from portal.pagecache import bump_version
 from programs.selectors import VERSION_KEY as LIBRARY_VERSION_KEY
 
@@ -62,12 +63,13 @@ def patient_page(request: HttpRequest, page: str, view: Callable[[HttpRequest, d
         return view(request, {"csrf_token": get_token(request), "form_token": uuid.uuid4()})
     user_id = request.user.pk
     version_key, page_key = _version_key(user_id), f"patient-pages:{user_id}:{page}"
-    found = cache.get_many([version_key, LIBRARY_VERSION_KEY, page_key])
+    found = cache.get_many([version_key, LIBRARY_VERSION_KEY, GENERATION_KEY, page_key])
     version = found.get(version_key)
     if version is None:
         cache.add(version_key, secrets.token_hex(8), TIMEOUT)
         version = cache.get(version_key)
-    versions = (version, found.get(LIBRARY_VERSION_KEY))
+    # The generation changes after a Redis outage (portal.cache): copies made before it are stale.
+    versions = (version, found.get(LIBRARY_VERSION_KEY), found.get(GENERATION_KEY))
     cached = found.get(page_key)
     if cached is not None and cached[0] == versions and _today_in(cached[1]) == cached[2]:
         html = zlib.decompress(cached[3])

@@ -15,6 +15,8 @@ from django.core.cache import cache
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 
+from portal.cache import GENERATION_KEY
+
 TIMEOUT = 60 * 60
 
 
@@ -60,6 +62,7 @@ def anonymous_page(
         return build()
     path = hashlib.sha256(request.get_full_path().encode()).hexdigest()[:32]
     key = f"page:{name}:{path}"
+    versions = [GENERATION_KEY, *versions]  # a new generation after a Redis outage: see portal.cache
     found = cache.get_many([*versions, key])
     stamp = tuple(found.get(version) for version in versions)
     cached = found.get(key)

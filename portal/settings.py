@@ -10,6 +10,9 @@ from pathlib import Path
 
 import environ
 from celery.schedules import crontab
+from redis.backoff import NoBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.retry import Retry
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
@@ -147,8 +150,22 @@ EMERGENCY_DEPARTMENT = env.str("EMERGENCY_DEPARTMENT", default="A&E")
 
 # --- Cache and Celery ----------------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
+REDIS_CACHE_OPTIONS = {
+    "socket_connect_timeout": 0.5,
+    "socket_timeout": 0.5,
+    # A pooled connection that Redis dropped (a restart, a network blip) is reconnected once, not failed.
+    "retry": Retry(NoBackoff(), 1),
+    "retry_on_error": [RedisConnectionError],
+}
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "portal.cache.PortalRedisCache", "LOCATION": REDIS_URL}}
+    # Fails open (portal/cache.py); short timeouts so an unreachable Redis costs little before it is skipped.
+    CACHES = {
+        "default": {
+            "BACKEND": "portal.cache.PortalRedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": REDIS_CACHE_OPTIONS,
+        }
+    }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
@@ -211,7 +228,9 @@ SESSION_COOKIE_AGE = env.int("SESSION_IDLE_SECONDS", default=30 * 60)
 # The idle timeout is kept by portal.sessions.SessionRefreshMiddleware, which writes the session only when
 # a tenth of this window has passed since its last write (not on every request).
 SESSION_SAVE_EVERY_REQUEST = False
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# In the database: a login must survive a Redis outage, and a logout in one must not be undone by a stale copy
+# in the cache once Redis is back.
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
 # Staff who can see patient data must pass TOTP two-factor authentication to use the admin.
 STAFF_2FA_REQUIRED = env.bool("STAFF_2FA_REQUIRED", default=not DEBUG)

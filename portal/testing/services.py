@@ -327,3 +327,91 @@ def screenshot(page, name: str) -> str:
     path = os.path.abspath(os.path.join(SCREENSHOTS, f"{name}.png"))
     page.screenshot(path=path, full_page=True)
     return path
+
+
+# --- A Redis that can be cut off ------------------------------------------------------------------
+
+
+class RedisLink:
+    """A TCP proxy in front of the test Redis: `cut()` drops every connection and refuses new ones (a network
+    partition, with Redis and its data still there), `restore()` lets them through again."""
+
+    def __init__(self, target_port: int):
+        self.target_port = target_port
+        self.port = free_port()
+        self.up = threading.Event()
+        self.up.set()
+        self._sockets: list[socket.socket] = []
+        self._server = socket.socket()
+        self._server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self._server.bind(("127.0.0.1", self.port))
+        self._server.listen(64)
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def url(self, db: int) -> str:
+        return f"redis://127.0.0.1:{self.port}/{db}"
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                client, _ = self._server.accept()
+            except OSError:
+                return
+            if not self.up.is_set():
+                client.close()
+                continue
+            upstream = socket.create_connection(("127.0.0.1", self.target_port))
+            self._sockets += [client, upstream]
+            for source, sink in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pipe, args=(source, sink), daemon=True).start()
+
+    @staticmethod
+    def _pipe(source: socket.socket, sink: socket.socket) -> None:
+        try:
+            while data := source.recv(65536):
+                sink.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for end in (source, sink):
+                end.close()
+
+    def cut(self) -> None:
+        self.up.clear()
+        for sock in self._sockets:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+        self._sockets.clear()
+
+    def restore(self) -> None:
+        self.up.set()
+
+    def close(self) -> None:
+        self.cut()
+        self._server.close()
+
+
+@pytest.fixture
+def redis_link(redis_url, settings, monkeypatch):
+    """The site's cache on the test Redis through a RedisLink; the fail-open backend retries after 0.1 s."""
+    from urllib.parse import urlsplit
+
+    from portal import cache as portal_cache
+
+    parts = urlsplit(redis_url)
+    link = RedisLink(parts.port or 6379)
+    monkeypatch.setattr(portal_cache, "RETRY_AFTER", 0.1)
+    location = link.url(int(parts.path.strip("/") or 0))
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "portal.cache.PortalRedisCache",
+            "LOCATION": location,
+            "OPTIONS": settings.REDIS_CACHE_OPTIONS,
+        }
+    }
+    yield link
+    # Left listening: the suite's own teardown (conftest._fresh_cache) still clears the cache through it.
+    link.restore()
+    time.sleep(0.15)  # past the backend's retry pause

@@ -72,7 +72,7 @@ def test_exercise_list_query_count_does_not_grow_with_the_library(
         assert client.get("/exercises/").status_code == 200
     client.force_login(patient.user)
     client.get("/exercises/")  # the first request after a login stamps the session (portal.sessions)
-    with django_assert_num_queries(6):  # the user, is_patient, their clinic (emergency number), the same three
+    with django_assert_num_queries(7):  # session, user, is_patient, their clinic (emergency number), the same 3
         assert client.get("/exercises/").status_code == 200
 
 
