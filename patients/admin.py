@@ -15,6 +15,7 @@ from patients import selectors, services, triage
 from patients.models import Alert, CheckIn, ExerciseLog, FollowUpRules, Patient, RedFlagReport, SessionLog
 from portal.outbox.models import EmailOptOut
 from portal.scoping import ClinicScopedAdmin
+from portal.security import normalise_email
 
 PROFILE_FIELDS = ["clinic", "primary_physio", "date_of_birth", "phone", "timezone"]
 
@@ -36,8 +37,8 @@ class PatientForm(forms.ModelForm):
             self.initial.update(email=user.email, first_name=user.first_name, last_name=user.last_name)
 
     def clean_email(self):
-        email = self.cleaned_data["email"].lower()
-        users = get_user_model().objects.filter(email__iexact=email)
+        email = normalise_email(self.cleaned_data["email"])
+        users = get_user_model().objects.filter(email=email)
         if self.instance.pk:
             users = users.exclude(pk=self.instance.user_id)
         if users.exists():

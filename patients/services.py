@@ -21,6 +21,7 @@ from patients.models import (
     SessionLog,
 )
 from patients.questionnaires import Questionnaire
+from portal.security import normalise_email
 from programs import services as program_services
 from programs.models import Program
 
@@ -40,7 +41,7 @@ def create_patient(
     """Create a patient and their login. The login has no usable password until they accept the invitation."""
     if primary_physio.clinic_id != clinic.pk:
         raise ValidationError({"primary_physio": "The primary physiotherapist must work at the patient's clinic."})
-    user = get_user_model()(email=email.lower(), first_name=first_name, last_name=last_name)
+    user = get_user_model()(email=normalise_email(email), first_name=first_name, last_name=last_name)
     user.set_unusable_password()
     user.full_clean()
     user.save()
@@ -71,7 +72,7 @@ def resend_invitation(*, patient: Patient, by=None) -> bool:
 def request_new_invitation(*, email: str) -> None:
     """Self-service, from an expired invitation link: at most one new invitation a day per patient, and
     nothing at all (and nothing said) for an unknown address."""
-    patient = Patient.objects.active().filter(user__email__iexact=email.strip(), user__is_active=True).first()
+    patient = Patient.objects.active().filter(user__email=normalise_email(email), user__is_active=True).first()
     if patient is None or patient.user.has_usable_password():
         return
     emails.queue_invitation(patient=patient, suffix=f"request:{timezone.localdate():%Y-%m-%d}")

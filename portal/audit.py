@@ -3,6 +3,7 @@
 from django.db.models import Model
 
 from portal.models import AuditEvent
+from portal.security import client_ip
 
 
 def clinic_id_of(obj: Model, lookup: str) -> int | None:
@@ -26,5 +27,5 @@ def record(request, action: str, *, model: str, obj: Model | None = None, clinic
         object_id=str(obj.pk) if obj is not None else "",
         object_repr=f"{model} #{obj.pk}" if obj is not None else "",
         path=request.get_full_path()[:300],
-        ip_address=request.META.get("REMOTE_ADDR") or None,
+        ip_address=client_ip(request),
     )

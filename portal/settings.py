@@ -243,7 +243,12 @@ AXES_RESET_ON_SUCCESS = True
 AXES_USERNAME_FORM_FIELD = "username"  # the login form field, though users log in with their email
 AXES_USERNAME_CALLABLE = "portal.security.axes_username"
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
-AXES_IPWARE_PROXY_COUNT = env.int("PROXY_COUNT", default=0)
+# How many trusted proxies (the TLS terminator) sit in front of the web server: the client's address is read
+# from X-Forwarded-For accordingly (portal.security.client_ip), for the lockout and the audit trail.
+PROXY_COUNT = env.int("PROXY_COUNT", default=0)
+AXES_CLIENT_IP_CALLABLE = "portal.security.client_ip"
+# Failures while locked out do not push the end of the lockout further away.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
