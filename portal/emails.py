@@ -2,9 +2,13 @@
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.tokens import default_token_generator
 from django.urls import reverse
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 
 from portal.outbox import Cancel, register_kind
+from portal.outbox.rendering import PREVIEW
 
 
 @register_kind("staff_welcome", group="account")
@@ -20,3 +24,20 @@ def staff_welcome(context: dict) -> dict:
         "login_email": user.email,
         "login_url": settings.SITE_URL.rstrip("/") + reverse("login"),
     }
+
+
+@register_kind("password_reset", group="account", urgent=True)
+def password_reset(context: dict) -> dict:
+    """A one-time link to choose a new password, made when the email is sent. Context: {"user_id": int}.
+
+    Urgent: an opt-out from account emails must not lock someone out of their account."""
+    user = get_user_model().objects.filter(pk=context["user_id"], is_active=True).first()
+    if user is None:
+        raise Cancel("the account is closed")
+    if context.get(PREVIEW):
+        link = "(a one-time link, made when the email is sent)"
+    else:
+        uid = urlsafe_base64_encode(force_bytes(user.pk))
+        path = reverse("password_reset_confirm", args=[uid, default_token_generator.make_token(user)])
+        link = settings.SITE_URL.rstrip("/") + path
+    return {"first_name": user.first_name, "reset_url": link, "expires_hours": settings.PASSWORD_RESET_TIMEOUT // 3600}

@@ -1,5 +1,8 @@
 from django import forms
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
+
+from portal import accounts
+from portal.security import client_ip
 
 
 class LoginForm(AuthenticationForm):
@@ -7,3 +10,10 @@ class LoginForm(AuthenticationForm):
         label="Email address",
         widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"}),
     )
+
+
+class OutboxPasswordResetForm(PasswordResetForm):
+    """Django's reset form, sending through the outbox (never from the request) and within limits."""
+
+    def save(self, *, request=None, **_kwargs) -> None:
+        accounts.request_password_reset(email=self.cleaned_data["email"], ip=client_ip(request) if request else None)

@@ -208,6 +208,10 @@ CELERY_BEAT_SCHEDULE: dict = {
     "patients-physio-digests": {"task": "patients.fan_out_physio_digests", "schedule": crontab(minute="*/15")},
 }
 
+# Password reset emails: at most this many an hour to one address, and requests an hour from one client.
+PASSWORD_RESET_PER_ADDRESS = env.int("PASSWORD_RESET_PER_ADDRESS", default=3)
+PASSWORD_RESET_PER_IP = env.int("PASSWORD_RESET_PER_IP", default=20)
+
 # --- Email outbox (portal/outbox) ---------------------------------------------------
 OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=8)
 OUTBOX_RETRY_BASE_SECONDS = env.float("OUTBOX_RETRY_BASE_SECONDS", default=60.0)

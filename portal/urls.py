@@ -4,7 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from portal import two_factor, views
-from portal.forms import LoginForm
+from portal.forms import LoginForm, OutboxPasswordResetForm
 from portal.outbox import views as outbox_views
 
 # Django's LoginView puts the request's host in `site_name`, over the portal's name.
@@ -21,6 +21,11 @@ urlpatterns = [
         name="login",
     ),
     path("accounts/two-factor/", two_factor.verify, name="two_factor"),
+    path(
+        "accounts/password_reset/",
+        auth_views.PasswordResetView.as_view(form_class=OutboxPasswordResetForm, extra_context=SITE),
+        name="password_reset",
+    ),
     path("accounts/", include("django.contrib.auth.urls")),
     path("email/unsubscribe/<str:token>/", outbox_views.unsubscribe, name="outbox-unsubscribe"),
     path("", include("programs.urls")),
