@@ -60,7 +60,13 @@ def _search(queryset, query: str):
     return queryset.filter(Q(title__icontains=query) | Q(summary__icontains=query) | Q(body__icontains=query))
 
 
+MAX_CACHED_PAGE = 50
+
+
 def published_page(*, condition: str = "", tag: str = "", query: str = "", page: int = 1) -> dict:
+    """One page of published articles, with `cacheable`: whether these parameters name a real list (a known
+    condition and tag, a page number that exists). Only those are cached, so no visitor can make keys up."""
+
     def build():
         articles = Article.objects.published().select_related("clinical_reviewer")
         if condition:
@@ -77,12 +83,25 @@ def published_page(*, condition: str = "", tag: str = "", query: str = "", page:
             "number": current.number,
             "num_pages": paginator.num_pages,
             "count": paginator.count,
+            "cacheable": current.number == page,
         }
 
-    if query:
-        return build()  # free text would let anyone fill the cache with one-off keys; search stays uncached
-    params = hashlib.sha256(f"{condition}\0{tag}\0{query}\0{page}".encode()).hexdigest()[:32]
-    return _cached(f"list:{params}", build)
+    known = filters()
+    if (
+        query  # free text would let anyone fill the cache with one-off keys; search stays uncached
+        or (condition and condition not in {c.slug for c in known["conditions"]})
+        or (tag and tag not in {t.slug for t in known["tags"]})
+        or page > MAX_CACHED_PAGE
+    ):
+        return {**build(), "cacheable": False}
+    params = hashlib.sha256(f"{condition}\0{tag}\0{page}".encode()).hexdigest()[:32]
+    key = f"articles:v{_version()}:list:{params}"
+    found = cache.get(key)
+    if found is None:
+        found = build()
+        if found["cacheable"]:
+            cache.set(key, found, TIMEOUT)
+    return found
 
 
 def article_with_relations(queryset, **lookup) -> Article | None:

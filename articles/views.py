@@ -24,10 +24,14 @@ def article_list(request):
     }
 
     def build():
-        page = selectors.published_page(**params, page=_int(request.GET.get("page")))
+        number = _int(request.GET.get("page"))
+        page = selectors.published_page(**params, page=number)
         canonical = selectors.canonical_url(reverse("articles:list"))
         context = {**page, **params, **selectors.filters(), "canonical": canonical}
-        return render(request, "articles/article_list.html", context)
+        response = render(request, "articles/article_list.html", context)
+        # Only a real list is kept (a known condition and tag, an existing page written as its number).
+        response.page_cacheable = page["cacheable"] and request.GET.get("page", str(number)) == str(number)
+        return response
 
     if params["query"]:
         return build()  # free-text search stays uncached (see selectors.published_page)

@@ -57,6 +57,8 @@ def anonymous_page(
 
     `versions`: cache keys of version numbers; bumping any of them makes the page stale.
     `params`: the query parameters the page understands; a request with any other is rendered uncached.
+    A response with `page_cacheable = False` is not stored: views set it when the parameters' values do not
+    name a real page (an unknown tag, a page number past the end), so the keys stay bounded by the data.
     """
     if not _cacheable(request, params):
         return build()
@@ -71,6 +73,11 @@ def anonymous_page(
         return HttpResponse(content, content_type=content_type)
     response = build()
     # Only a plain 200 with no per-visitor token in it (a form's CSRF token sets CSRF_COOKIE_NEEDS_UPDATE).
-    if response.status_code == 200 and not request.META.get("CSRF_COOKIE_NEEDS_UPDATE") and not response.cookies:
+    if (
+        response.status_code == 200
+        and getattr(response, "page_cacheable", True)
+        and not request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
+        and not response.cookies
+    ):
         cache.set(key, (stamp, response.content, response["Content-Type"]), TIMEOUT)
     return response

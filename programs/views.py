@@ -24,7 +24,11 @@ def exercise_list(request):
         query = request.GET.copy()
         query.pop("page", None)
         context = {"form": form, "page": page, "query": query.urlencode(), "filtered": bool(form.is_bound)}
-        return render(request, "programs/exercise_list.html", context)
+        response = render(request, "programs/exercise_list.html", context)
+        # Only real lists are kept: known filter values and an existing page written as its number.
+        asked = request.GET.get("page")
+        response.page_cacheable = (not form.is_bound or form.is_valid()) and asked in (None, str(page.number))
+        return response
 
     versions = [selectors.VERSION_KEY]
     return anonymous_page(request, "exercises:list", build, versions=versions, params=("body_region", "kind", "page"))
