@@ -1,6 +1,7 @@
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.db import models
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -11,6 +12,7 @@ from django.utils.html import format_html, format_html_join
 from articles import services
 from articles.models import FAQ, Article, Condition, Reference, Revision, Tag
 from articles.views import detail_context
+from programs.images import reencode_image
 
 
 @admin.register(Condition, Tag)
@@ -47,8 +49,16 @@ class ArticleAdminForm(forms.ModelForm):
         if self.instance.pk and "related_articles" in self.fields:
             self.fields["related_articles"].queryset = Article.objects.exclude(pk=self.instance.pk)
 
+    def clean_hero_image(self):
+        image = self.cleaned_data.get("hero_image")
+        if isinstance(image, UploadedFile):
+            return reencode_image(image)  # a new upload: checked by its content, and only its pixels kept
+        return image
+
     def clean(self):
         cleaned = super().clean()
+        if "body" not in cleaned:
+            return cleaned  # too long, or missing: the field's own error says so; nothing to parse
         try:
             services.validate_body(cleaned.get("body", ""))
         except ValidationError as error:

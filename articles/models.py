@@ -1,11 +1,17 @@
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
 from articles.rendering import content_checks
+from programs.images import validate_image_upload
+
+# A long article is 20,000–40,000 characters; past this, rendering pathological Markdown (100,000 "![") takes
+# seconds of a worker's time.
+MAX_BODY_CHARS = 60_000
 
 BODY_HELP = (
     "Markdown: ## headings (they make the table of contents), lists, **bold**, | tables |. "
@@ -61,10 +67,12 @@ class Article(models.Model):
     summary = models.CharField(
         max_length=300, blank=True, help_text="One or two sentences; also the search engines' description."
     )
-    body = models.TextField(blank=True, help_text=BODY_HELP)
+    body = models.TextField(
+        blank=True, max_length=MAX_BODY_CHARS, validators=[MaxLengthValidator(MAX_BODY_CHARS)], help_text=BODY_HELP
+    )
     body_html = models.TextField(blank=True, editable=False)
     toc = models.JSONField(default=list, blank=True, editable=False)
-    hero_image = models.ImageField(upload_to="articles/", blank=True)
+    hero_image = models.ImageField(upload_to="articles/", blank=True, validators=[validate_image_upload])
     hero_alt = models.CharField(
         "hero image alt text", max_length=250, blank=True, help_text="What the image shows, for screen readers."
     )

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from articles import selectors
 from articles.emails import ARTICLE_REVIEW_DUE
-from articles.models import FAQ, Article, Reference, Revision
+from articles.models import FAQ, MAX_BODY_CHARS, Article, Reference, Revision
 from articles.rendering import mentioned_exercise_slugs, render_markdown
 from portal.outbox import queue_email
 from programs.models import Exercise
@@ -29,7 +29,10 @@ def known_exercises(body: str) -> dict[str, Exercise]:
 
 
 def validate_body(body: str) -> dict[str, Exercise]:
-    """The exercises a body names; a ValidationError on `body` listing any slug not in the library."""
+    """The exercises a body names; a ValidationError on `body` listing any slug not in the library. Checks the
+    length first: nothing longer than MAX_BODY_CHARS is parsed."""
+    if len(body) > MAX_BODY_CHARS:
+        raise ValidationError({"body": f"An article may be at most {MAX_BODY_CHARS:,} characters long."})
     exercises = known_exercises(body)
     unknown = [slug for slug in mentioned_exercise_slugs(body) if slug not in exercises]
     if unknown:

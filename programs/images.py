@@ -13,13 +13,15 @@ from PIL import Image, UnidentifiedImageError
 
 MAX_IMAGE_BYTES = 5 * 1024 * 1024
 MAX_IMAGE_SIDE = 4000
+MAX_IMAGE_PIXELS = 12_000_000  # a 4000 × 3000 photo; decoding is refused above it
 ALLOWED_FORMATS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp", "GIF": "png"}
 
 
 def _open(file) -> Image.Image:
     file.seek(0)
     try:
-        image = Image.open(file)
+        image = Image.open(file)  # reads the header only: the size is known before any pixel is decoded
+        _check_dimensions(image)
         image.verify()  # checks the content, whatever the name says
         file.seek(0)
         image = Image.open(file)
@@ -29,18 +31,19 @@ def _open(file) -> Image.Image:
     return image
 
 
+def _check_dimensions(image: Image.Image) -> None:
+    if max(image.size) > MAX_IMAGE_SIDE or image.width * image.height > MAX_IMAGE_PIXELS:
+        raise ValidationError(f"A picture may be at most {MAX_IMAGE_SIDE} pixels on its longest side.")
+
+
 def validate_image_upload(file) -> None:
-    if file is None or not hasattr(file, "size"):
-        return
+    if file is None or getattr(file, "_committed", False) or not hasattr(file, "size"):
+        return  # nothing, or already stored: it was checked and re-encoded on upload
     if file.size > MAX_IMAGE_BYTES:
         raise ValidationError(f"A picture may be at most {MAX_IMAGE_BYTES // (1024 * 1024)} MB.")
-    if getattr(file, "_committed", False):
-        return  # already stored: it was checked and re-encoded on upload
     image = _open(file)
     if image.format not in ALLOWED_FORMATS:
         raise ValidationError("Upload a picture (JPEG, PNG, WebP or GIF); this file is not one.")
-    if max(image.size) > MAX_IMAGE_SIDE:
-        raise ValidationError(f"A picture may be at most {MAX_IMAGE_SIDE} pixels on its longest side.")
 
 
 def reencode_image(file) -> SimpleUploadedFile:

@@ -51,6 +51,17 @@ def validate_video_size(file) -> None:
         raise ValidationError(f"A video may be at most {MAX_VIDEO_BYTES // (1024 * 1024)} MB.")
 
 
+def validate_video_content(file) -> None:
+    """An MP4 (an "ftyp" box first) or a WebM (an EBML header), by its bytes, whatever its name says."""
+    if not file or getattr(file, "_committed", False):
+        return
+    file.seek(0)
+    head = file.read(12)
+    file.seek(0)
+    if head[4:8] != b"ftyp" and not head.startswith(b"\x1a\x45\xdf\xa3"):
+        raise ValidationError("Upload a video (MP4 or WebM); this file is not one.")
+
+
 def _bounded(name: str, **kwargs):
     low, high = DOSAGE_LIMITS[name]
     return models.PositiveSmallIntegerField(
@@ -144,7 +155,7 @@ class Exercise(Dosage):
     video_file = models.FileField(
         upload_to="exercises/videos/",
         blank=True,
-        validators=[FileExtensionValidator(["mp4", "webm"]), validate_video_size],
+        validators=[FileExtensionValidator(["mp4", "webm"]), validate_video_size, validate_video_content],
         help_text="An MP4 or WebM file, 50 MB at most.",
     )
     created_at = models.DateTimeField(auto_now_add=True)

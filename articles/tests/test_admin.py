@@ -1,11 +1,14 @@
 import datetime
 
 import pytest
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from articles import services
 from articles.models import Article
 from articles.tests.factories import ArticleFactory, ExerciseFactory, published_article, reviewed
+from programs.tests.factories import png_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -75,6 +78,33 @@ def test_unknown_exercise_slug_is_shown_as_an_error_and_the_text_kept(client, ed
     assert "No exercise in the library has the slug: no-such-stretch" in html
     assert "{{exercise:no-such-stretch}}</textarea>" in html
     assert not Article.objects.exists()
+
+
+def test_a_body_past_the_limit_is_refused_and_nothing_is_saved(client, editor):
+    client.force_login(editor)
+    body = "![" * 40_000  # 80,000 characters that take seconds to parse
+
+    response = client.post(f"{CHANGELIST}add/", form_data(body=body))
+
+    assert response.status_code == 200
+    assert "at most 60000 characters" in response.content.decode()
+    assert not Article.objects.exists()
+    with pytest.raises(ValidationError, match="at most 60,000 characters"):
+        services.validate_body(body)
+
+
+def test_a_hero_image_is_checked_by_its_content_and_re_encoded(client, editor):
+    ExerciseFactory(slug="walking")
+    client.force_login(editor)
+    polyglot = SimpleUploadedFile("hero.png", png_bytes() + b"<html><script>alert(1)</script>", "image/png")
+    response = client.post(f"{CHANGELIST}add/", {**form_data(hero_alt="A person stretching"), "hero_image": polyglot})
+    assert response.status_code == 302
+    stored = Article.objects.get().hero_image.read()
+    assert b"<script>" not in stored
+
+    fake = SimpleUploadedFile("hero2.png", b"<html>not a picture</html>", "image/png")
+    refused = client.post(f"{CHANGELIST}add/", {**form_data(slug="another", hero_alt="x"), "hero_image": fake})
+    assert refused.status_code == 200 and "Upload a valid image" in refused.content.decode()
 
 
 def test_change_form_shows_word_count_and_reading_ease(client, editor):

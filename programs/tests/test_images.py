@@ -98,3 +98,59 @@ def test_video_file_must_be_mp4_or_webm(db):
         exercise.full_clean()
     assert "video_file" in error.value.message_dict
     assert Exercise.objects.count() == 1
+
+
+def huge_png(path, side: int) -> None:
+    """A valid 1-bit PNG of side × side pixels, a few hundred kilobytes on disk, written without ever holding
+    the image in memory: a decompression bomb."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    row = b"\x00" + b"\x00" * ((side + 7) // 8)
+    packer = zlib.compressobj(9)
+    with open(path, "wb") as out:
+        out.write(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", side, side, 1, 0, 0, 0, 0)))
+        data = b"".join(packer.compress(row) for _ in range(side)) + packer.flush()
+        out.write(chunk(b"IDAT", data) + chunk(b"IEND", b""))
+
+
+def test_a_decompression_bomb_is_refused_from_its_header_without_decoding_it(tmp_path):
+    """Measured in a child process: its peak memory stays far below the 169 MB the pixels would take."""
+    import subprocess
+    import sys
+    import textwrap
+
+    bomb = tmp_path / "bomb.png"
+    huge_png(bomb, 13_000)
+    script = textwrap.dedent(f"""
+        import django, os
+        os.environ["DJANGO_SETTINGS_MODULE"] = "portal.settings"
+        django.setup()
+        from django.core.exceptions import ValidationError
+        from django.core.files.uploadedfile import SimpleUploadedFile
+        from programs.images import reencode_image
+        upload = SimpleUploadedFile("bomb.png", open({str(bomb)!r}, "rb").read(), content_type="image/png")
+        try:
+            reencode_image(upload)
+        except ValidationError as error:
+            print("refused:", error.messages[0])
+        peak = [l for l in open("/proc/self/status") if l.startswith("VmHWM")][0].split()[1]
+        print("peak_kb", peak)
+    """)
+    child = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+
+    assert "refused: A picture may be at most 4000 pixels" in child.stdout, child.stderr[-2000:]
+    peak_mb = int(child.stdout.split("peak_kb")[1]) / 1024
+    assert peak_mb < 150, f"the child peaked at {peak_mb:.0f} MB: the pixels were decoded"
+
+
+def test_a_video_is_checked_by_its_content_not_its_name():
+    from programs.models import validate_video_content
+
+    with pytest.raises(ValidationError, match="not one"):
+        validate_video_content(_upload(b"<html><script>alert(1)</script></html>", name="clip.mp4"))
+    validate_video_content(_upload(b"\x00\x00\x00\x18ftypmp42" + b"\x00" * 100, name="clip.mp4"))
+    validate_video_content(_upload(b"\x1a\x45\xdf\xa3" + b"\x00" * 100, name="clip.webm"))
