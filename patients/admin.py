@@ -13,6 +13,7 @@ from django.utils.html import format_html, format_html_join
 
 from patients import selectors, services, triage
 from patients.models import Alert, CheckIn, ExerciseLog, FollowUpRules, Patient, RedFlagReport, SessionLog
+from portal import audit
 from portal.outbox.models import EmailOptOut
 from portal.scoping import ClinicScopedAdmin
 from portal.security import normalise_email
@@ -42,7 +43,13 @@ class PatientForm(forms.ModelForm):
         if self.instance.pk:
             users = users.exclude(pk=self.instance.user_id)
         if users.exists():
-            raise ValidationError("Someone already uses this email address.")
+            # Said the same way whoever has it (this clinic, another one, a staff member), and written to the
+            # audit trail: walking addresses to learn who is a patient where shows up there.
+            audit.record(self.request, "refused", model="patients.Patient", clinic_id=self.request.user.clinic_id)
+            raise ValidationError(
+                "This address cannot be used for a new patient. Check it with the patient; "
+                "if it is right, ask your clinic admin."
+            )
         return email
 
     def clean(self):
@@ -88,6 +95,11 @@ class PatientAdmin(ClinicScopedAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False  # clinical records are archived, never deleted
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        form.request = request  # for the audit trail of refused addresses
+        return form
 
     def get_urls(self):
         progress = path(

@@ -14,10 +14,33 @@ from programs.models import Program, ProgramItem
 # --- CSV ----------------------------------------------------------------------------------------------
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _inert(value):
+    """A text cell a spreadsheet would run as a formula (=HYPERLINK(…), +cmd|…) is kept as text instead."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+class _InertWriter:
+    def __init__(self, out):
+        self._writer = csv.writer(out)
+
+    def writerow(self, row):
+        self._writer.writerow([_inert(value) for value in row])
+
+    def writerows(self, rows):
+        for row in rows:
+            self.writerow(row)
+
+
 def export_csv(data: dict) -> str:
-    """One file, one block per kind of record (a title row, a header row, the rows, a blank line)."""
+    """One file, one block per kind of record (a title row, a header row, the rows, a blank line). What the
+    patient or their physio typed is never a live formula in a spreadsheet."""
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = _InertWriter(out)
     writer.writerow(["Profile"])
     writer.writerow(["field", "value"])
     writer.writerows(data["profile"].items())

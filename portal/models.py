@@ -129,6 +129,7 @@ class AuditEvent(models.Model):
         CHANGE = "change", "changed"
         DELETE = "delete", "deleted"
         EXPORT = "export", "exported"
+        REFUSED = "refused", "refused (address in use)"
 
     at = models.DateTimeField(auto_now_add=True, db_index=True)
     actor = models.ForeignKey("portal.User", on_delete=models.PROTECT, related_name="audit_events")

@@ -366,8 +366,10 @@ class ProgramAdmin(ClinicScopedAdmin):
 
             raise Http404("No such program.")
         pdf = render_handout_pdf(program, request=request)
+        self._audit(request, "export", program)
         response = HttpResponse(pdf, content_type="application/pdf")
         response["Content-Disposition"] = f'attachment; filename="program-{program.pk}-handout.pdf"'
+        response["Cache-Control"] = "no-store, private"
         return response
 
 

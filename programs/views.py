@@ -2,6 +2,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.views.decorators.cache import never_cache
 
 from portal.pagecache import anonymous_page
 from programs import selectors
@@ -44,15 +45,20 @@ def _patient_program(request, pk) -> Program:
     return get_object_or_404(programs, pk=pk)
 
 
+@never_cache  # a patient's programme: never kept by a browser or proxy after they log out on a shared device
 @login_required
 def handout_print(request, pk):
     program = _patient_program(request, pk)
-    return render(request, "programs/handout_print.html", handout_context(program))
+    response = render(request, "programs/handout_print.html", handout_context(program))
+    response["Cache-Control"] = "no-store, private"
+    return response
 
 
+@never_cache
 @login_required
 def handout_pdf(request, pk):
     program = _patient_program(request, pk)
     response = HttpResponse(render_handout_pdf(program, request=request), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="my-exercise-program-{program.pk}.pdf"'
+    response["Cache-Control"] = "no-store, private"
     return response

@@ -91,8 +91,21 @@ def test_duplicate_patient_email_is_refused_and_form_keeps_input(client, physio,
     )
     assert response.status_code == 200
     html = response.content.decode()
-    assert "Someone already uses this email address" in html
+    assert "This address cannot be used for a new patient" in html
     assert 'value="Typed"' in html
+
+
+def test_an_address_in_use_in_another_clinic_is_refused_without_saying_where_and_audited(client, physio2, patient):
+    from portal.models import AuditEvent
+
+    client.force_login(physio2)
+    data = {"email": patient.user.email, "first_name": "T", "last_name": "N", "primary_physio": physio2.pk}
+    html = client.post("/admin/patients/patient/add/", {**data, "timezone": "Europe/London"}).content.decode()
+
+    assert "This address cannot be used for a new patient" in html
+    assert "Riverside" not in html and str(patient) not in html
+    refused = AuditEvent.objects.get(action="refused")
+    assert (refused.actor, refused.clinic_id) == (physio2, physio2.clinic_id)
 
 
 def test_patients_are_archived_not_deleted(client, physio, patient):
