@@ -41,3 +41,20 @@ def password_reset(context: dict) -> dict:
         path = reverse("password_reset_confirm", args=[uid, default_token_generator.make_token(user)])
         link = settings.SITE_URL.rstrip("/") + path
     return {"first_name": user.first_name, "reset_url": link, "expires_hours": settings.PASSWORD_RESET_TIMEOUT // 3600}
+
+
+@register_kind("two_factor_code", group="account", urgent=True)
+def two_factor_code(context: dict) -> dict:
+    """The code that proves the mailbox before a first two-factor enrolment, made when the email is sent (it
+    is never stored in the outbox). Context: {"device_id": int}."""
+    from django_otp.plugins.otp_email.models import EmailDevice
+
+    device = EmailDevice.objects.select_related("user").filter(pk=context["device_id"]).first()
+    if device is None or not device.user.is_active:
+        raise Cancel("the account is closed")
+    if context.get(PREVIEW):
+        code = "(a one-time code, made when the email is sent)"
+    else:
+        device.generate_token(valid_secs=10 * 60)
+        code = device.token
+    return {"first_name": device.user.first_name, "code": code, "minutes": 10}

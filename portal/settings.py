@@ -49,6 +49,8 @@ INSTALLED_APPS = [
     "axes",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_email",  # the code that proves the mailbox before a first enrolment
+    "django_otp.plugins.otp_static",  # backup codes
     "csp",
     "crispy_forms",
     "crispy_bootstrap5",

@@ -17,6 +17,8 @@ from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
 from django.urls import URLPattern, URLResolver, get_resolver
+from django_otp.plugins.otp_email.models import EmailDevice
+from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from articles.models import Condition, Tag
@@ -103,13 +105,13 @@ MATRIX: list[tuple[str, str]] = [
     (r"admin:portal_auditevent_redirect", "admin admin admin 302 302 302 302 302"),
     # Superuser-only machinery: groups, lockouts, two-factor devices
     (
-        r"admin:(auth_group|axes_\w+|otp_totp_totpdevice)_(changelist|change|history|delete)",
+        r"admin:(auth_group|axes_\w+|otp_\w+)_(changelist|change|history|delete)",
         "admin admin admin 403 403 403 403 200",
     ),
-    (r"admin:(auth_group|otp_totp_totpdevice)_add", "admin admin admin 403 403 403 403 200"),
+    (r"admin:(auth_group|otp_\w+)_add", "admin admin admin 403 403 403 403 200"),
     (r"admin:axes_\w+_add", "admin admin admin 403 403 403 403 403"),  # lockouts are only recorded
     (r"admin:otp_totp_totpdevice_(config|qrcode)", "admin admin admin 403 403 403 403 200"),
-    (r"admin:(auth_group|axes_\w+|otp_totp_totpdevice)_redirect", "admin admin admin 302 302 302 302 302"),
+    (r"admin:(auth_group|axes_\w+|otp_\w+)_redirect", "admin admin admin 302 302 302 302 302"),
     # Programs: the exercise library is public; a handout belongs to its patient only
     (r"programs:exercise_(list|detail)", "200 200 200 200 200 200 200 200"),
     (r"programs:handout_(pdf|print)", "login 200 404 404 404 404 404 404"),
@@ -216,6 +218,8 @@ def world(clinic, clinic2, patient, other_patient, patient2, physio, physio2, ed
         "axes_accesslog": AccessLog.objects.create(username="x", ip_address="127.0.0.1"),
         "axes_accessfailurelog": AccessFailureLog.objects.create(username="x", ip_address="127.0.0.1"),
         "otp_totp_totpdevice": TOTPDevice.objects.create(user=physio, name="phone"),
+        "otp_email_emaildevice": EmailDevice.objects.create(user=physio, name="email"),
+        "otp_static_staticdevice": StaticDevice.objects.create(user=physio, name="backup"),
     }
     users = {
         "anon": None,
