@@ -200,6 +200,7 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": crontab(minute=0, hour=8, day_of_week="mon"),
     },
     "outbox-sweep": {"task": "portal.outbox.sweep", "schedule": 60.0},
+    "portal-housekeeping": {"task": "portal.housekeeping", "schedule": crontab(minute=30, hour=3)},
     # Red flags nobody acknowledged in the clinic's time go to every clinician of the clinic.
     "patients-escalate-alerts": {"task": "patients.escalate_alerts", "schedule": 60.0},
     "patients-check-inactivity": {"task": "patients.check_inactivity", "schedule": crontab(minute=20)},
@@ -213,6 +214,11 @@ CELERY_BEAT_SCHEDULE: dict = {
 # Password reset emails: at most this many an hour to one address, and requests an hour from one client.
 PASSWORD_RESET_PER_ADDRESS = env.int("PASSWORD_RESET_PER_ADDRESS", default=3)
 PASSWORD_RESET_PER_IP = env.int("PASSWORD_RESET_PER_IP", default=20)
+
+# Housekeeping (portal/housekeeping.py, daily): how long rows are kept.
+AUDIT_KEEP_DAYS = env.int("AUDIT_KEEP_DAYS", default=8 * 366)  # as long as clinical records
+OUTBOX_KEEP_DAYS = env.int("OUTBOX_KEEP_DAYS", default=90)  # sent and cancelled emails
+LOCKOUT_KEEP_DAYS = env.int("LOCKOUT_KEEP_DAYS", default=90)  # login attempt logs
 
 # --- Email outbox (portal/outbox) ---------------------------------------------------
 OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=8)
@@ -301,7 +307,9 @@ if not DEBUG:
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # Every line says when, how bad and where from.
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"axes": {"level": "WARNING"}},
 }

@@ -1,6 +1,7 @@
 """Celery tasks of the portal: thin wrappers around the outbox services. They take ids only."""
 
 from portal.celery import app
+from portal.housekeeping import clean_up
 from portal.outbox import services
 
 
@@ -31,3 +32,8 @@ def send_batch(self, email_ids: list[int]) -> int:
 @app.task(name="portal.outbox.sweep", bind=True)
 def sweep_outbox(self) -> dict[str, int]:
     return services.requeue_stale_emails()
+
+
+@app.task(name="portal.housekeeping", bind=True)
+def housekeeping(self) -> dict[str, int]:
+    return clean_up()

@@ -39,12 +39,13 @@ def table_rows(markdown: str) -> dict[str, dict[str, str]]:
 
 
 @pytest.mark.postgres
-def test_bench_run_writes_a_row_of_figures_per_page(tmp_path):
+@pytest.mark.redis
+def test_bench_run_writes_a_row_of_figures_per_page(tmp_path, redis_url):
     output = tmp_path / "result.md"
     command = [str(ROOT / "bench" / "run"), "--clinics", "2", "--patients", "300", "--logs-per-patient", "2"]
     command += ["--duration", "1", "--warmup", "0", "--connections", "1", "--pages", ",".join(PAGES)]
     command += ["--fan-out-patients", "40", "--emails", "20"]
-    env = {**os.environ, "DATABASE_URL": smoke_database_url()}
+    env = {**os.environ, "DATABASE_URL": smoke_database_url(), "REDIS_URL": redis_url}  # the tests' own Redis
     finished = subprocess.run([*command, "--output", str(output)], env=env, capture_output=True, text=True, timeout=120)
     assert finished.returncode == 0, finished.stderr[-3000:]
 
