@@ -430,16 +430,30 @@ class ExerciseLogInline(admin.TabularInline):
         return super().get_queryset(request).select_related("item__exercise")
 
 
-@admin.register(SessionLog)
-class SessionLogAdmin(ClinicScopedAdmin):
-    """What patients logged at home. Read-only: a log is the patient's record, not the physio's to edit."""
+class PatientRecordAdmin(ClinicScopedAdmin):
+    """What a patient recorded (sessions, check-ins, red flags): read-only, their record, not staff's to edit."""
 
     clinic_lookup = "patient__clinic"
+    list_select_related = ["patient__user"]
+    search_fields = ["patient__user__email", "patient__user__first_name", "patient__user__last_name"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(SessionLog)
+class SessionLogAdmin(PatientRecordAdmin):
+    """What patients logged at home."""
+
     list_display = ["performed_on", "patient", "pain_before", "pain_after", "difficulty", "exercise_count", "flagged"]
     list_display_links = ["performed_on", "patient"]
     list_filter = ["difficulty", ("performed_on", admin.DateFieldListFilter)]
-    list_select_related = ["patient__user"]
-    search_fields = ["patient__user__email", "patient__user__first_name", "patient__user__last_name"]
     readonly_fields = [f.name for f in SessionLog._meta.fields]
     inlines = [ExerciseLogInline]
     show_full_result_count = False
@@ -459,63 +473,31 @@ class SessionLogAdmin(ClinicScopedAdmin):
     def flagged(self, session):
         return "; ".join(triage.labels(session.red_flags)) or "–"
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(CheckIn)
-class CheckInAdmin(ClinicScopedAdmin):
-    """Questionnaires as the patient answered them. Read-only: the patient's record."""
+class CheckInAdmin(PatientRecordAdmin):
+    """Questionnaires as the patient answered them."""
 
-    clinic_lookup = "patient__clinic"
     list_display = ["submitted_at", "patient", "questionnaire", "score", "band", "flagged"]
     list_display_links = ["submitted_at", "patient"]
     list_filter = ["questionnaire", ("submitted_at", admin.DateFieldListFilter)]
-    list_select_related = ["patient__user"]
-    search_fields = ["patient__user__email", "patient__user__first_name", "patient__user__last_name"]
     readonly_fields = [f.name for f in CheckIn._meta.fields]
 
     @admin.display(description="red flags")
     def flagged(self, check_in):
         return "; ".join(triage.labels(check_in.red_flags)) or "–"
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(RedFlagReport)
-class RedFlagReportAdmin(ClinicScopedAdmin):
+class RedFlagReportAdmin(PatientRecordAdmin):
     """Every red flag a patient ticked, saved before the rest of the form was checked."""
 
-    clinic_lookup = "patient__clinic"
     list_display = ["reported_at", "patient", "level", "what", "source", "alert"]
     list_display_links = ["reported_at", "patient"]
     list_filter = ["level", "source"]
     list_select_related = ["patient__user", "alert"]
-    search_fields = ["patient__user__email", "patient__user__first_name", "patient__user__last_name"]
     readonly_fields = [f.name for f in RedFlagReport._meta.fields]
 
     @admin.display(description="what")
     def what(self, report):
         return "; ".join(report.flag_labels)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
