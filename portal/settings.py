@@ -152,6 +152,8 @@ EMERGENCY_DEPARTMENT = env.str("EMERGENCY_DEPARTMENT", default="A&E")
 
 # --- Cache and Celery ----------------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
+# The cache in a database of its own, so that flushing it (or its eviction) never touches the queued tasks.
+CACHE_REDIS_URL = env.str("CACHE_REDIS_URL", default=REDIS_URL)
 REDIS_CACHE_OPTIONS = {
     "socket_connect_timeout": 0.5,
     "socket_timeout": 0.5,
@@ -164,7 +166,7 @@ if REDIS_URL:
     CACHES = {
         "default": {
             "BACKEND": "portal.cache.PortalRedisCache",
-            "LOCATION": REDIS_URL,
+            "LOCATION": CACHE_REDIS_URL,
             "OPTIONS": REDIS_CACHE_OPTIONS,
         }
     }

@@ -33,6 +33,8 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+# A second database of the tests' own, for the tests that keep the cache apart from the broker.
+TEST_CACHE_REDIS_URL = os.environ.get("TEST_CACHE_REDIS_URL", "redis://127.0.0.1:6379/14")
 
 
 def missing(reason: str):
@@ -71,6 +73,14 @@ def redis_url():
 
     redis.Redis.from_url(TEST_REDIS_URL).flushdb()
     return TEST_REDIS_URL
+
+
+@pytest.fixture
+def cache_redis_url(redis_url):
+    import redis
+
+    redis.Redis.from_url(TEST_CACHE_REDIS_URL).flushdb()
+    return TEST_CACHE_REDIS_URL
 
 
 # --- SMTP -------------------------------------------------------------------------------
