@@ -1,5 +1,10 @@
 """The cache and the broker are separate stores: flushing the cache leaves queued tasks where they are."""
 
+import json
+import os
+import subprocess
+import sys
+
 import pytest
 import redis
 from django.core.cache import cache
@@ -11,16 +16,19 @@ from portal.tests.test_outbox_faults import queue_welcome
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.redis]
 
 
-def test_a_cache_flush_never_empties_the_queue(settings, celery_app, redis_url):
+def configured_cache(**env) -> dict:
+    """The cache settings a process started with `env` gets."""
+    script = "import json; from django.conf import settings; print(json.dumps(settings.CACHES['default'], default=str))"
+    environment = {**os.environ, "DJANGO_SETTINGS_MODULE": "portal.settings", **env}
+    done = subprocess.run([sys.executable, "-c", script], env=environment, capture_output=True, text=True, check=True)
+    return json.loads(done.stdout)
+
+
+def test_a_cache_flush_never_empties_the_queue(settings, celery_app, redis_url, cache_redis_url):
     broker_db = redis.Redis.from_url(redis_url)
-    cache_url = redis_url.rsplit("/", 1)[0] + "/14"  # the tests' second database
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "portal.cache.PortalRedisCache",
-            "LOCATION": cache_url,
-            "OPTIONS": settings.REDIS_CACHE_OPTIONS,
-        }
-    }
+    cache_settings = configured_cache(REDIS_URL=redis_url, CACHE_REDIS_URL=cache_redis_url)
+    assert cache_settings["LOCATION"] == cache_redis_url
+    settings.CACHES = {"default": {**cache_settings, "OPTIONS": settings.REDIS_CACHE_OPTIONS}}
     queue_welcome(StaffFactory(email="welcome@test.example"))
     cache.set("page", "copy")
     assert broker_db.llen("celery") == 1
