@@ -6,6 +6,7 @@ DATABASE_URL, REDIS_URL and EMAIL_URL switches to the real services.
 """
 
 from datetime import timedelta
+from email.utils import parseaddr
 from pathlib import Path
 
 import environ
@@ -306,15 +307,43 @@ if not DEBUG:
     SECURE_HSTS_PRELOAD = True
     CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
+# Every line says when, how bad and where from; LOG_FORMAT=json gives one JSON object a line for a collector.
+LOG_FORMAT = env.str("LOG_FORMAT", default="plain")
+LOG_FIELDS = "%(asctime)s %(levelname)s %(name)s %(message)s"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    # Every line says when, how bad and where from.
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "plain": {"format": LOG_FIELDS},
+        "json": {"()": "pythonjsonlogger.json.JsonFormatter", "format": LOG_FIELDS},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "json" if LOG_FORMAT == "json" else "plain"},
+        # Without Sentry, errors are emailed to ADMINS.
+        "mail_admins": {"class": "django.utils.log.AdminEmailHandler", "level": "ERROR"},
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"axes": {"level": "WARNING"}},
 }
+
+# Errors reach someone: Sentry when SENTRY_DSN is set (Django and Celery), otherwise an email to ADMINS
+# ("Name <address>, …"). No personal data is sent to Sentry.
+ADMINS = [parseaddr(entry) for entry in env.list("ADMINS", default=[])]
+SENTRY_DSN = env.str("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    import sentry_sdk
+    from sentry_sdk.integrations.celery import CeleryIntegration
+    from sentry_sdk.integrations.django import DjangoIntegration
+
+    sentry_sdk.init(
+        dsn=SENTRY_DSN,
+        integrations=[DjangoIntegration(), CeleryIntegration()],
+        send_default_pii=False,
+        environment=env.str("SENTRY_ENVIRONMENT", default="production"),
+    )
+elif ADMINS:
+    LOGGING["loggers"]["django.request"] = {"handlers": ["mail_admins"], "level": "ERROR", "propagate": True}
+    LOGGING["loggers"]["celery"] = {"handlers": ["mail_admins"], "level": "ERROR", "propagate": True}
 
 # Kept configurable so production can move the admin off the guessable path.
 ADMIN_URL = env.str("ADMIN_URL", default="admin/")
