@@ -28,3 +28,5 @@ LOGGING = {
     # The query probe asks for pages that may not exist yet; the table says "missing" instead.
     "loggers": {"django.request": {"level": "ERROR"}},
 }
+# For a before/after of the session store in one sitting: BENCH_SESSION_ENGINE=…cached_db (the old store).
+SESSION_ENGINE = os.environ.get("BENCH_SESSION_ENGINE", SESSION_ENGINE)  # noqa: F405
