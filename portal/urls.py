@@ -3,7 +3,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from portal import two_factor, views
+from portal import media, two_factor, views
 from portal.forms import LoginForm, OutboxPasswordResetForm
 from portal.outbox import views as outbox_views
 
@@ -28,6 +28,7 @@ urlpatterns = [
     ),
     path("accounts/", include("django.contrib.auth.urls")),
     path("email/unsubscribe/<str:token>/", outbox_views.unsubscribe, name="outbox-unsubscribe"),
+    path(f"{settings.MEDIA_URL.strip('/')}/<path:path>", media.serve, name="media"),
     path("", include("programs.urls")),
     path("", include("articles.urls")),
     path("", include("patients.urls")),

@@ -1,6 +1,8 @@
 """The printable handout: one HTML template, shown as a print view and rendered to PDF by WeasyPrint."""
 
+import base64
 import logging
+import mimetypes
 from pathlib import Path
 
 from django.conf import settings
@@ -22,7 +24,7 @@ def handout_context(program: Program, *, for_pdf: bool = False) -> dict:
     )
     images: dict[int, list] = {}
     for image in ExerciseImage.objects.filter(exercise_id__in={item.exercise_id for item in items}):
-        image.src = Path(image.image.path).as_uri() if for_pdf else image.image.url
+        image.src = _data_uri(image.image) if for_pdf else image.image.url
         images.setdefault(image.exercise_id, []).append(image)
     phases = list(program.phases.order_by("order", "pk"))
     by_phase = {phase.pk: [] for phase in phases}
@@ -38,6 +40,14 @@ def handout_context(program: Program, *, for_pdf: bool = False) -> dict:
         "phases": [phase for phase in phases if phase.current_items],
         "site_name": settings.SITE_NAME,
     }
+
+
+def _data_uri(field) -> str:
+    """The picture's bytes, read through the storage API (the filesystem or an object store alike)."""
+    with field.storage.open(field.name, "rb") as stored:
+        data = stored.read()
+    content_type = mimetypes.guess_type(field.name)[0] or "image/jpeg"
+    return f"data:{content_type};base64,{base64.b64encode(data).decode()}"
 
 
 def render_handout_pdf(program: Program, *, request=None) -> bytes:

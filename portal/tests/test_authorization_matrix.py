@@ -137,6 +137,7 @@ MATRIX: list[tuple[str, str]] = [
     (r"admin:articles_(article|condition|tag)_redirect", "admin admin admin 302 302 302 302 302"),
     # The email outbox: the clinic admin reads (and retries) their clinic's emails; nothing is deleted
     (r"outbox-unsubscribe", "200 200 200 200 200 200 200 200"),
+    (r"media", "404 404 404 404 404 404 404 404"),  # a file that is not there; the library's files are public
     (r"admin:portal_outboundemail_changelist", "admin admin admin 403 403 403 200 200"),
     (r"admin:portal_outboundemail_(change|history)", "admin admin admin 403 404 404 200 200"),
     (r"admin:portal_outboundemail_add", "admin admin admin 403 403 403 403 403"),
@@ -245,6 +246,7 @@ def concrete_path(route: str, name: str, world) -> str:
     values = {
         "token": unsubscribe_token("sam@example.com", "reminders") if name == "outbox-unsubscribe" else "set-password",
         "fmt": "csv",
+        "path": "exercises/no-such-picture.jpg",
         "slug": "sciatica" if name == "articles:detail" else "knee-to-chest",
         "revision_pk": str(world["objects"]["articles_article"].revisions.first().pk),
         "questionnaire": Questionnaire.ODI,
