@@ -329,7 +329,8 @@ class AlertAdmin(ClinicScopedAdmin):
 
     @admin.action(description="Resume the routine of the selected alerts' patients", permissions=["change"])
     def resume_routine(self, request, queryset):
-        patients = Patient.objects.filter(pk__in=queryset.filter(holds_routine=True).values("patient_id"))
+        # Only patients still on hold: one resumed already would stop the others with "not on hold".
+        patients = Patient.objects.filter(pk__in=queryset.holding().values("patient_id"))
 
         def apply(note):
             resumed = 0

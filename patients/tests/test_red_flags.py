@@ -378,3 +378,16 @@ def test_the_clinics_emergency_number_is_used_on_its_patients_pages_and_handout(
     for html in (today, handout):
         assert "call 112 or go to the emergency department now" in html
         assert "999" not in html
+
+
+def test_resuming_from_several_alerts_skips_a_patient_already_resumed(client, patient, other_patient, program, physio):
+    report(patient, ["trauma"])
+    report(other_patient, ["fever_unwell"])
+    services.resume_routine(patient=patient, by=physio, note="Seen: bruising only.")
+    client.force_login(physio)
+    chosen = {"action": "resume_routine", "_selected_action": list(Alert.objects.values_list("pk", flat=True))}
+
+    response = client.post("/admin/patients/alert/", {**chosen, "apply": "1", "note": "GP saw them."}, follow=True)
+
+    assert "Resumed the routine of 1 patient(s)." in response.content.decode()
+    assert not Alert.objects.holding().exists()
