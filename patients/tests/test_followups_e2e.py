@@ -9,6 +9,7 @@ from patients.models import Patient
 from patients.tests.test_check_ins import odi_post
 from portal.models import OutboundEmail
 from portal.outbox.services import opt_out
+from portal.testing.services import wait_until
 from programs.tests.factories import make_template
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -76,4 +77,4 @@ def test_red_flag_check_in_emails_the_physio_within_seconds_even_when_opted_out(
     assert message["List-Unsubscribe"] is None and message["Message-ID"]
     body = message.get_body(("plain",)).get_content()
     assert "Critical alert" in body and "Red-flag symptoms" in body and str(patient) in body
-    assert OutboundEmail.objects.get(kind="alert").status == "sent"
+    wait_until(lambda: OutboundEmail.objects.filter(kind="alert", status="sent").exists(), what="alert marked sent")

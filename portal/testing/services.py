@@ -22,6 +22,16 @@ from email.message import EmailMessage
 import pytest
 from django.db import connection
 
+
+def wait_until(predicate, timeout: float = 20.0, what: str = "condition"):
+    """Poll until predicate() is truthy; the SMTP server sees a message before the worker records it."""
+    deadline = time.monotonic() + timeout
+    while not (result := predicate()):
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.05)
+    return result
+
+
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",

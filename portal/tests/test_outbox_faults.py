@@ -17,7 +17,7 @@ from portal.outbox.models import message_id_for
 from portal.outbox.services import opt_out
 from portal.tasks import send_email, sweep_outbox
 from portal.testing.factories import StaffFactory
-from portal.testing.services import _reset_connections, free_port
+from portal.testing.services import _reset_connections, free_port, wait_until
 
 Status = OutboundEmail.Status
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.redis, pytest.mark.worker]
@@ -42,14 +42,6 @@ def queue_welcomes(users) -> list[int]:
                 for user in users
             ]
         )
-
-
-def wait_until(predicate, timeout: float = 20.0, what: str = "condition"):
-    deadline = time.monotonic() + timeout
-    while not (result := predicate()):
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.05)
-    return result
 
 
 def all_sent(ids: list[int]) -> bool:

@@ -15,7 +15,8 @@ from portal.models import OutboundEmail
 from portal.outbox import BulkEmail, queue_emails_in_bulk
 from portal.outbox.services import requeue_stale_emails
 from portal.testing.factories import StaffFactory
-from portal.tests.test_outbox_faults import queue_welcome, wait_until
+from portal.testing.services import wait_until
+from portal.tests.test_outbox_faults import queue_welcome
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.redis, pytest.mark.worker]
 
