@@ -5,18 +5,29 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 DEV_STAMP := $(VENV)/.installed-dev
 
-.PHONY: demo test lint check serve-demo clean
+.PHONY: demo test lint check serve-demo clean lock
 
-# The runtime for `make demo`; the tests and tools on top of it for `make test` and `make lint`.
+# The runtime for `make demo`; for `make test` and `make lint`, requirements-dev.txt, which holds the runtime and the
+# tools on top of it. Both are compiled with hashes (`make lock`), so nothing unpinned or altered is installed.
 $(STAMP): requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -r requirements.txt
+	$(PY) -m pip install --quiet --require-hashes -r requirements.txt
 	touch $(STAMP)
 
-$(DEV_STAMP): $(STAMP) requirements-dev.txt
-	$(PY) -m pip install --quiet -r requirements-dev.txt
-	touch $(DEV_STAMP)
+$(DEV_STAMP): requirements.txt requirements-dev.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --require-hashes -r requirements-dev.txt
+	touch $(STAMP) $(DEV_STAMP)
+
+# requirements.in and requirements-dev.in -> requirements.txt and requirements-dev.txt, every package pinned with its
+# hashes. Resolved against PyPI alone: this machine's pip config (extra local indexes, find-links, a constraints file)
+# is set aside so that the locks hold PyPI's hashes and install anywhere, the Docker build included. Pins already in
+# the .txt files are kept; `make lock LOCK_ARGS=--upgrade` (or `--upgrade-package NAME`) moves them.
+PIP_COMPILE := env PIP_CONFIG_FILE=/dev/null PIP_FIND_LINKS= PIP_CONSTRAINT= $(VENV)/bin/pip-compile --quiet \
+	--generate-hashes --allow-unsafe --strip-extras --index-url https://pypi.org/simple $(LOCK_ARGS)
+lock: $(DEV_STAMP)
+	$(PIP_COMPILE) --output-file requirements.txt requirements.in
+	$(PIP_COMPILE) --output-file requirements-dev.txt requirements-dev.in
 
 ## Fresh machine -> portal with demo data at http://127.0.0.1:8000 (SQLite, no Redis).
 demo: $(STAMP)

@@ -20,15 +20,19 @@ def _database_ok() -> bool:
 
 
 def _broker_status() -> str:
-    if not settings.REDIS_URL:
+    """Redis or RabbitMQ alike: can a connection to the broker be made within about a second."""
+    if settings.CELERY_BROKER_URL == "memory://":
         return "in-process"
-    import redis
+    from kombu import Connection
 
+    connection = Connection(settings.CELERY_BROKER_URL, connect_timeout=1, transport_options={"socket_timeout": 1})
     try:
-        redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=1, socket_timeout=1).ping()
+        connection.ensure_connection(max_retries=1, interval_start=0, timeout=2)
         return "ok"
-    except redis.RedisError:
+    except Exception:  # any failure means "down" for a health probe
         return "down"
+    finally:
+        connection.release()
 
 
 @never_cache

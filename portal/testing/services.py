@@ -15,6 +15,8 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.parse
+import urllib.request
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
 from email.message import EmailMessage
@@ -45,6 +47,10 @@ CHROMIUM_ARGS = [
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 # A second database of the tests' own, for the tests that keep the cache apart from the broker.
 TEST_CACHE_REDIS_URL = os.environ.get("TEST_CACHE_REDIS_URL", "redis://127.0.0.1:6379/14")
+# The Celery broker for the worker tests: the test Redis, or RabbitMQ (CI: amqp://…/portal_test, a vhost of
+# the tests' own) to prove the outbox on both brokers.
+TEST_BROKER_URL = os.environ.get("TEST_BROKER_URL", TEST_REDIS_URL)
+TEST_QUEUES = ("celery", "urgent")
 
 
 def missing(reason: str):
@@ -83,6 +89,45 @@ def redis_url():
 
     redis.Redis.from_url(TEST_REDIS_URL).flushdb()
     return TEST_REDIS_URL
+
+
+@pytest.fixture
+def broker_url(redis_url):
+    """TEST_BROKER_URL with its queues empty."""
+    if TEST_BROKER_URL == TEST_REDIS_URL:
+        return TEST_BROKER_URL  # redis_url has emptied its database
+    from kombu import Connection
+
+    try:
+        with Connection(TEST_BROKER_URL, connect_timeout=2) as broker:
+            broker.ensure_connection(max_retries=1)
+            for queue in TEST_QUEUES:
+                broker.SimpleQueue(queue).clear()
+    except broker.connection_errors as error:
+        missing(f"needs the broker at {TEST_BROKER_URL}: {error}")
+    return TEST_BROKER_URL
+
+
+def unreachable(url: str) -> str:
+    """The same broker URL with a port nothing listens on."""
+    parts = urllib.parse.urlsplit(url)
+    netloc = parts.netloc.rsplit(":", 1)[0] if parts.port else parts.netloc
+    return parts._replace(netloc=f"{netloc}:{free_port()}").geturl()
+
+
+def queue_length(app, queue: str) -> int:
+    """Messages waiting on a broker queue (Redis list or RabbitMQ queue alike)."""
+    with app.connection_for_read() as broker:
+        try:
+            return broker.default_channel.queue_declare(queue=queue, passive=True).message_count
+        except broker.channel_errors:  # RabbitMQ: never declared; Redis declares passively without complaint
+            return 0
+
+
+def drop_queue(app, queue: str) -> None:
+    """As if the broker lost every message on the queue."""
+    with app.connection_for_write() as broker:
+        broker.default_channel.queue_purge(queue)
 
 
 @pytest.fixture
@@ -188,12 +233,12 @@ def smtp_server(settings):
 
 
 @pytest.fixture
-def celery_app(redis_url):
-    """The portal's Celery app pointed at a real Redis broker (not in-process)."""
+def celery_app(broker_url):
+    """The portal's Celery app pointed at a real broker (not in-process): TEST_BROKER_URL."""
     from portal.celery import app
 
     saved = {key: app.conf[key] for key in ("broker_url", "task_always_eager")}
-    app.conf.update(broker_url=redis_url, task_always_eager=False)
+    app.conf.update(broker_url=broker_url, task_always_eager=False)
     _reset_connections(app)
     try:
         yield app
@@ -283,7 +328,8 @@ def worker_process(celery_app, transactional_db, smtp_server):
         env = {
             **os.environ,
             "DATABASE_URL": _database_url(),
-            "REDIS_URL": celery_app.conf.broker_url,
+            "CELERY_BROKER_URL": celery_app.conf.broker_url,
+            "REDIS_URL": TEST_REDIS_URL,
             "EMAIL_URL": f"smtp://{smtp_server.host}:{smtp_server.port}",
             "CONN_MAX_AGE": "0",
             **extra_env,
@@ -297,6 +343,41 @@ def worker_process(celery_app, transactional_db, smtp_server):
     finally:
         for worker in started:
             worker.stop()
+
+
+# --- Object storage ------------------------------------------------------------------------
+
+S3_BUCKET = "clinic-media-test"
+
+
+@pytest.fixture
+def s3_storage(settings):
+    """Media in an S3-compatible bucket, served over HTTP by moto's S3 server in a thread.
+
+    Why not MinIO, which compose runs: its binary comes from neither PyPI nor Debian, the only registries
+    this machine reaches. moto's server speaks the S3 wire protocol to the real boto3 client that
+    django-storages uses, so everything above the socket is the production code path.
+    """
+    from moto.server import ThreadedMotoServer
+
+    port = free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    # moto keeps one in-memory store per process, across servers: start each test from an empty one.
+    urllib.request.urlopen(urllib.request.Request(f"http://127.0.0.1:{port}/moto-api/reset", method="POST"))
+    settings.AWS_S3_ENDPOINT_URL = f"http://127.0.0.1:{port}"
+    settings.AWS_S3_REGION_NAME = "us-east-1"
+    settings.AWS_S3_ACCESS_KEY_ID = "test-only"
+    settings.AWS_S3_SECRET_ACCESS_KEY = "test-only"
+    settings.AWS_STORAGE_BUCKET_NAME = S3_BUCKET
+    settings.STORAGES = {**settings.STORAGES, "default": {"BACKEND": "portal.storage.PrivateBucketStorage"}}
+    from django.core.files.storage import default_storage
+
+    default_storage.bucket.create()
+    try:
+        yield default_storage
+    finally:
+        server.stop()
 
 
 # --- Browser ------------------------------------------------------------------------------

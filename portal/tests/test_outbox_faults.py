@@ -17,7 +17,7 @@ from portal.outbox.models import message_id_for
 from portal.outbox.services import opt_out
 from portal.tasks import send_email, sweep_outbox
 from portal.testing.factories import StaffFactory
-from portal.testing.services import _reset_connections, free_port, wait_until
+from portal.testing.services import _reset_connections, free_port, unreachable, wait_until
 
 Status = OutboundEmail.Status
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.redis, pytest.mark.worker]
@@ -66,6 +66,7 @@ def fast_retries(settings):
     settings.OUTBOX_RETRY_MAX_SECONDS = 1.0
 
 
+@pytest.mark.broker
 def test_worker_killed_while_sending_sends_exactly_once_after_a_new_worker_starts(
     smtp_server, worker_process, require_postgres
 ):
@@ -90,6 +91,7 @@ def test_worker_killed_while_sending_sends_exactly_once_after_a_new_worker_start
     assert smtp_server.messages[0]["To"] == "new-staff@example.com"
 
 
+@pytest.mark.broker
 def test_worker_killed_in_the_middle_of_a_group_sends_each_email_exactly_once(
     smtp_server, worker_process, require_postgres
 ):
@@ -151,13 +153,14 @@ def test_smtp_server_down_during_a_group_tries_one_email_and_sends_all_when_it_i
     wait_until(lambda: all_sent(ids), what="every row marked sent")
 
 
-def test_email_queued_while_redis_is_down_goes_out_once_redis_is_back(
+@pytest.mark.broker
+def test_email_queued_while_the_broker_is_down_goes_out_once_it_is_back(
     smtp_server, celery_app, worker_process, caplog, require_postgres
 ):
     """Broker down at commit: expected 1, sent 1, lost 0, duplicated 0; the caller sees no error."""
     user = StaffFactory(email="while-down@example.com")
-    redis_url = celery_app.conf.broker_url
-    celery_app.conf.broker_url = f"redis://127.0.0.1:{free_port()}/0"
+    broker_url = celery_app.conf.broker_url
+    celery_app.conf.broker_url = unreachable(broker_url)
     _reset_connections(celery_app)
 
     started = time.monotonic()
@@ -167,7 +170,7 @@ def test_email_queued_while_redis_is_down_goes_out_once_redis_is_back(
     assert (row.status, row.queued_at) == (Status.PENDING, None)
     assert "the sweeper will send it" in caplog.text
 
-    celery_app.conf.broker_url = redis_url
+    celery_app.conf.broker_url = broker_url
     _reset_connections(celery_app)
     worker_process("after-outage")
     sweep_outbox.delay()  # what beat sends every minute
@@ -175,14 +178,15 @@ def test_email_queued_while_redis_is_down_goes_out_once_redis_is_back(
     assert assert_delivered_once(smtp_server, row).attempts == 1
 
 
-def test_admin_retry_while_redis_is_down_shows_no_error_and_leaves_the_row_to_the_sweeper(
+@pytest.mark.broker
+def test_admin_retry_while_the_broker_is_down_shows_no_error_and_leaves_the_row_to_the_sweeper(
     celery_app, client, superuser, require_postgres
 ):
     """The page a user acts on answers normally while the broker is down."""
     from portal.testing.factories import OutboundEmailFactory
 
     row = OutboundEmailFactory(status=Status.FAILED, attempts=1)
-    celery_app.conf.broker_url = f"redis://127.0.0.1:{free_port()}/0"
+    celery_app.conf.broker_url = unreachable(celery_app.conf.broker_url)
     _reset_connections(celery_app)
     client.force_login(superuser)
 
@@ -239,6 +243,7 @@ def test_smtp_server_down_is_retried_and_sent_when_it_is_back(smtp_server, celer
     assert assert_delivered_once(smtp_server, row).attempts >= 2
 
 
+@pytest.mark.broker
 def test_same_email_enqueued_ten_times_to_two_racing_workers_is_sent_once(
     smtp_server, worker_process, require_postgres
 ):

@@ -1,12 +1,11 @@
 """Alert emails have a Celery queue and a worker of their own: a fan-out's backlog never delays them.
 
-Real Redis as the broker (the queues are Redis lists), real worker processes, a real SMTP server.
+A real broker (Redis, or RabbitMQ with TEST_BROKER_URL), real worker processes, a real SMTP server.
 """
 
 import uuid
 
 import pytest
-import redis
 from django.conf import settings
 from django.db import transaction
 
@@ -15,14 +14,10 @@ from portal.models import OutboundEmail
 from portal.outbox import BulkEmail, queue_emails_in_bulk
 from portal.outbox.services import requeue_stale_emails
 from portal.testing.factories import StaffFactory
-from portal.testing.services import wait_until
+from portal.testing.services import drop_queue, queue_length, wait_until
 from portal.tests.test_outbox_faults import queue_welcome
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.redis, pytest.mark.worker]
-
-
-def waiting(redis_url: str, queue: str) -> int:
-    return redis.Redis.from_url(redis_url).llen(queue)
 
 
 def fan_out(count: int) -> list[int]:
@@ -36,29 +31,30 @@ def fan_out(count: int) -> list[int]:
         )
 
 
-def test_urgent_emails_go_on_the_urgent_queue_and_bulk_ones_on_the_default(celery_app, redis_url, patient):
+@pytest.mark.broker
+def test_urgent_emails_go_on_the_urgent_queue_and_bulk_ones_on_the_default(celery_app, patient):
     queue_welcome(StaffFactory(email="welcome@test.example"))
     with transaction.atomic():
         patient_services.report_red_flags(patient=patient, flags=["saddle_numbness"], token=uuid.uuid4(), source="t")
 
-    assert waiting(redis_url, settings.OUTBOX_URGENT_QUEUE) == 1
-    assert waiting(redis_url, settings.CELERY_TASK_DEFAULT_QUEUE) == 1
+    assert queue_length(celery_app, settings.OUTBOX_URGENT_QUEUE) == 1
+    assert queue_length(celery_app, settings.CELERY_TASK_DEFAULT_QUEUE) == 1
 
 
-def test_the_sweeper_puts_a_lost_urgent_email_back_on_the_urgent_queue(celery_app, redis_url, patient):
+@pytest.mark.broker
+def test_the_sweeper_puts_a_lost_urgent_email_back_on_the_urgent_queue(celery_app, patient):
     with transaction.atomic():
         patient_services.report_red_flags(patient=patient, flags=["leaking"], token=uuid.uuid4(), source="t")
-    redis.Redis.from_url(redis_url).delete(settings.OUTBOX_URGENT_QUEUE)  # the broker lost the message
+    drop_queue(celery_app, settings.OUTBOX_URGENT_QUEUE)  # the broker lost the message
     OutboundEmail.objects.update(queued_at=None)
 
     assert requeue_stale_emails()["enqueued"] == 1
-    assert waiting(redis_url, settings.OUTBOX_URGENT_QUEUE) == 1
-    assert waiting(redis_url, settings.CELERY_TASK_DEFAULT_QUEUE) == 0
+    assert queue_length(celery_app, settings.OUTBOX_URGENT_QUEUE) == 1
+    assert queue_length(celery_app, settings.CELERY_TASK_DEFAULT_QUEUE) == 0
 
 
-def test_an_alert_is_delivered_while_a_fan_out_backlog_waits(
-    celery_app, redis_url, worker_process, smtp_server, patient, physio
-):
+@pytest.mark.broker
+def test_an_alert_is_delivered_while_a_fan_out_backlog_waits(celery_app, worker_process, smtp_server, patient, physio):
     backlog = fan_out(150)  # 3 group tasks of 50 waiting on the default queue, which no worker drains here
     worker_process("urgent", queues=settings.OUTBOX_URGENT_QUEUE)
 
@@ -67,7 +63,7 @@ def test_an_alert_is_delivered_while_a_fan_out_backlog_waits(
 
     message = smtp_server.wait_for(1, timeout=30)[0]
     assert message["To"] == physio.email
-    assert waiting(redis_url, settings.CELERY_TASK_DEFAULT_QUEUE) == 3
+    assert queue_length(celery_app, settings.CELERY_TASK_DEFAULT_QUEUE) == 3
     assert OutboundEmail.objects.filter(pk__in=backlog, status="pending").count() == 150
 
     worker_process("bulk", queues=settings.CELERY_TASK_DEFAULT_QUEUE)

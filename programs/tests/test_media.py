@@ -1,16 +1,25 @@
 """An uploaded picture is served (through the storage API), shown on the exercise page and Today, and printed
-in the handout PDF."""
+in the handout PDF: on the filesystem and in an S3-compatible bucket alike."""
 
 import re
 import shutil
 import subprocess
 
+import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from portal.testing.services import missing
 from programs.forms import ExerciseImageForm
 from programs.models import ExerciseImage
 from programs.tests.factories import png_bytes
+
+
+@pytest.fixture(params=["filesystem", "s3"], autouse=True)
+def media_storage(request):
+    """Every test here runs on both storages: the default, and a bucket (portal.storage.PrivateBucketStorage)."""
+    if request.param == "s3":
+        return request.getfixturevalue("s3_storage")
+    return None
 
 
 def upload_picture(exercise) -> ExerciseImage:
@@ -34,6 +43,7 @@ def test_an_uploaded_picture_is_served_with_a_long_cache_lifetime(client, progra
     response = client.get(image.image.url)
 
     assert response.status_code == 200
+    assert image.image.url.startswith("/media/exercises/")  # the portal's own URL, whichever storage holds it
     assert b"".join(response.streaming_content)[:3] == b"\xff\xd8\xff"  # the re-encoded JPEG
     assert "public" in response["Cache-Control"] and "max-age=604800" in response["Cache-Control"]
 
