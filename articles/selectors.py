@@ -1,4 +1,5 @@
-"""Reads of published articles, cached. Every service that changes an article calls `invalidate()`."""
+"""Reads of published articles, cached. Every service that changes an article calls `invalidate()`; a change to
+the exercise library (which article pages embed as cards) makes them stale too."""
 
 import hashlib
 
@@ -9,23 +10,29 @@ from django.db import connection
 from django.db.models import Prefetch, Q
 
 from articles.models import Article, Condition, Tag
+from articles.rendering import mentioned_exercise_slugs, render_markdown
 from portal.cache import GENERATION_KEY
 from portal.pagecache import bump_version
 from programs.models import Exercise
+from programs.selectors import VERSION_KEY as LIBRARY_VERSION_KEY
 
 VERSION_KEY = "articles:version"
 PAGE_SIZE = 10
 TIMEOUT = 60 * 60
 
 
+# What an article page shows: the articles, and the exercises embedded in them.
+PAGE_VERSIONS = [VERSION_KEY, LIBRARY_VERSION_KEY]
+
+
 def _version() -> str:
-    """The articles' version and the cache's generation (new after a Redis outage, see portal.cache)."""
-    found = cache.get_many([VERSION_KEY, GENERATION_KEY])
+    """The articles' and the library's versions and the cache's generation (new after a Redis outage)."""
+    found = cache.get_many([*PAGE_VERSIONS, GENERATION_KEY])
     version = found.get(VERSION_KEY)
     if version is None:
         version = 1
         cache.add(VERSION_KEY, version, timeout=None)
-    return f"{version}:{found.get(GENERATION_KEY)}"
+    return f"{version}:{found.get(LIBRARY_VERSION_KEY)}:{found.get(GENERATION_KEY)}"
 
 
 def invalidate() -> None:
@@ -121,11 +128,21 @@ def article_with_relations(queryset, **lookup) -> Article | None:
     )
 
 
+def with_current_exercises(article: Article) -> Article:
+    """The body rendered with the library as it is now: a renamed exercise shows renamed in every article."""
+    slugs = mentioned_exercise_slugs(article.body)
+    exercises = {exercise.slug: exercise for exercise in Exercise.objects.filter(slug__in=slugs)} if slugs else {}
+    rendered = render_markdown(article.body, exercises)
+    article.body_html, article.toc = rendered.html, rendered.toc
+    return article
+
+
 def published_article(slug: str) -> Article | None:
-    return (
-        _cached(f"detail:{slug}", lambda: article_with_relations(Article.objects.published(), slug=slug) or False)
-        or None
-    )
+    def build():
+        article = article_with_relations(Article.objects.published(), slug=slug)
+        return with_current_exercises(article) if article else False
+
+    return _cached(f"detail:{slug}", build) or None
 
 
 def canonical_url(path: str) -> str:

@@ -47,7 +47,7 @@ def article_detail(request, slug):
             raise Http404("No such article.")
         return render(request, "articles/article_detail.html", detail_context(article))
 
-    return anonymous_page(request, "articles:detail", build, versions=[selectors.VERSION_KEY])
+    return anonymous_page(request, "articles:detail", build, versions=selectors.PAGE_VERSIONS)
 
 
 def detail_context(article, preview: bool = False) -> dict:

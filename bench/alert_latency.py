@@ -47,8 +47,7 @@ class Recorder:
 def red_flag_patient():
     from django.contrib.auth import get_user_model
 
-    from patients.models import Patient
-    from portal.models import Clinic
+    from portal.models import Clinic, Patient
 
     clinic, _ = Clinic.objects.get_or_create(slug="latency", defaults={"name": "Latency clinic"})
     users = get_user_model().objects

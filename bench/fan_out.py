@@ -30,8 +30,7 @@ def seed(count: int) -> None:
     from django.contrib.auth.hashers import make_password
     from django.db import transaction
 
-    from patients.models import Patient
-    from portal.models import Clinic
+    from portal.models import Clinic, Patient
     from programs.models import Program
 
     user_model = get_user_model()

@@ -4,7 +4,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.utils.cache import add_never_cache_headers
 
-from patients.models import Patient
+from portal.models import Patient
 
 
 def patient_required(view):

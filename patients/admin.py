@@ -12,8 +12,9 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from patients import selectors, services, triage
-from patients.models import Alert, CheckIn, ExerciseLog, FollowUpRules, Patient, RedFlagReport, SessionLog
+from patients.models import Alert, CheckIn, ExerciseLog, FollowUpRules, RedFlagReport, SessionLog
 from portal import audit
+from portal.models import Patient
 from portal.outbox.models import EmailOptOut
 from portal.scoping import ClinicScopedAdmin
 from portal.security import normalise_email
@@ -45,7 +46,7 @@ class PatientForm(forms.ModelForm):
         if users.exists():
             # Said the same way whoever has it (this clinic, another one, a staff member), and written to the
             # audit trail: walking addresses to learn who is a patient where shows up there.
-            audit.record(self.request, "refused", model="patients.Patient", clinic_id=self.request.user.clinic_id)
+            audit.record(self.request, "refused", model="portal.Patient", clinic_id=self.request.user.clinic_id)
             raise ValidationError(
                 "This address cannot be used for a new patient. Check it with the patient; "
                 "if it is right, ask your clinic admin."
@@ -72,7 +73,7 @@ class PatientAdmin(ClinicScopedAdmin):
     search_fields = ["user__email", "user__first_name", "user__last_name"]
     fields = ["email", "first_name", "last_name", *PROFILE_FIELDS, "email_opt_outs"]
     actions = ["archive", "resend_invitation"]
-    change_form_template = "admin/patients/patient/change_form.html"
+    change_form_template = "admin/portal/patient/change_form.html"
 
     @admin.display(description="password set", boolean=True)
     def has_password(self, patient):
@@ -105,13 +106,13 @@ class PatientAdmin(ClinicScopedAdmin):
         progress = path(
             "<path:object_id>/progress/",
             self.admin_site.admin_view(self.progress_view),
-            name="patients_patient_progress",
+            name="portal_patient_progress",
         )
         return [progress, *super().get_urls()]
 
     @admin.display(description="progress")
     def progress_link(self, patient):
-        url = reverse("admin:patients_patient_progress", args=[patient.pk])
+        url = reverse("admin:portal_patient_progress", args=[patient.pk])
         return format_html('<a href="{}">Progress<span class="visually-hidden"> of {}</span></a>', url, patient)
 
     def progress_view(self, request, object_id):
@@ -127,7 +128,7 @@ class PatientAdmin(ClinicScopedAdmin):
             "title": f"Progress of {patient}",
             "progress": selectors.progress(patient, with_alerts=True),
         }
-        return TemplateResponse(request, "admin/patients/patient/progress.html", context)
+        return TemplateResponse(request, "admin/portal/patient/progress.html", context)
 
     @admin.action(description="Archive selected patients (ends their access and follow-ups)", permissions=["change"])
     def archive(self, request, queryset):

@@ -1,8 +1,8 @@
 from django.utils import timezone
 
-from patients.models import Patient
 from patients.services import create_patient
 from portal.demo import DEMO_PASSWORD
+from portal.models import Patient
 from programs.models import Program
 from programs.services import assign_program
 

@@ -7,7 +7,6 @@ health detail; scores and pain appear only in bodies.
 
 import datetime
 from statistics import mean
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -18,14 +17,15 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from patients import triage
-from patients.models import Alert, CheckInSchedule, Patient, SessionLog
+from patients.models import Alert, CheckInSchedule, SessionLog
 from portal import roles
+from portal.accounts import INVITATION
+from portal.models import Patient
 from portal.outbox import Cancel, queue_email, register_kind
 from portal.outbox.rendering import PREVIEW
 from programs.models import Program
 
 PATIENT_HOME = "/my/"
-INVITATION = "invitation"
 REMINDER = "reminder"
 CHECK_IN_DUE = "check_in_due"
 WEEKLY_SUMMARY = "weekly_summary"
@@ -97,10 +97,6 @@ def invitation(context: dict) -> dict:
 # --- Reminders and check-ins ---------------------------------------------------------------------
 
 
-def local_today(patient: Patient, now: datetime.datetime | None = None) -> datetime.date:
-    return (now or timezone.now()).astimezone(ZoneInfo(patient.timezone)).date()
-
-
 @register_kind(REMINDER, group="reminders")
 def reminder(context: dict) -> dict:
     """Today's session is not logged yet. Context: {"patient_id", "day": local date ISO}."""
@@ -111,7 +107,7 @@ def reminder(context: dict) -> dict:
         raise Cancel("the programme is paused or finished")
     if SessionLog.objects.filter(patient=patient, performed_on__gte=day).exists():
         raise Cancel("the patient has logged a session since")
-    if local_today(patient) != day:
+    if patient.local_today() != day:
         raise Cancel("the day of the reminder is over")
     return {"first_name": patient.user.first_name, "today_url": absolute(PATIENT_HOME), "program_title": program.title}
 
@@ -122,7 +118,7 @@ def check_in_due(context: dict) -> dict:
     patient = _patient(context, routine=True)
     due = list(
         CheckInSchedule.objects.filter(
-            patient=patient, active=True, next_due_on__isnull=False, next_due_on__lte=local_today(patient)
+            patient=patient, active=True, next_due_on__isnull=False, next_due_on__lte=patient.local_today()
         )
     )
     if not due:

@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 
 from django.utils import timezone
 
-from patients.models import Patient
+from portal.models import Patient
 from programs.models import Program, ProgramItem
 
 # --- CSV ----------------------------------------------------------------------------------------------

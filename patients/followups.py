@@ -16,8 +16,8 @@ from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
 from patients import emails
-from patients.models import Alert, CheckInSchedule, FollowUpRules, Patient, SessionLog
-from portal.models import Clinic
+from patients.models import Alert, CheckInSchedule, FollowUpRules, SessionLog
+from portal.models import Clinic, Patient
 from portal.outbox import BulkEmail, queue_emails_in_bulk
 from portal.outbox.models import EmailOptOut
 from programs.models import Program

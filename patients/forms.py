@@ -6,8 +6,9 @@ from django import forms
 
 from patients import questionnaires as q
 from patients import triage
-from patients.models import Patient, SessionLog
+from patients.models import SessionLog
 from patients.scoring import GROC_LABELS
+from portal.models import Patient
 from programs.models import Side
 
 

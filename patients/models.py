@@ -1,9 +1,4 @@
-import uuid
-import zoneinfo
-from datetime import time
-
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
@@ -12,61 +7,10 @@ from patients.questionnaires import Questionnaire
 from programs.models import Side
 
 
-def validate_timezone(value: str) -> None:
-    if value not in zoneinfo.available_timezones():
-        raise ValidationError(f"“{value}” is not a time zone we know, e.g. Europe/London.")
-
-
-class PatientQuerySet(models.QuerySet):
-    def active(self):
-        return self.filter(archived_at__isnull=True)
-
-
-class Patient(models.Model):
-    """A patient's clinical profile; the login is the linked user."""
-
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="patient")
-    clinic = models.ForeignKey("portal.Clinic", on_delete=models.PROTECT, related_name="patients")
-    primary_physio = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        related_name="primary_patients",
-        limit_choices_to={"is_staff": True},
-    )
-    date_of_birth = models.DateField(null=True, blank=True)
-    phone = models.CharField(max_length=40, blank=True)
-    timezone = models.CharField(max_length=64, default="Europe/London", validators=[validate_timezone])
-    reminder_time = models.TimeField(default=time(18, 0), help_text="Remind me if I have not exercised by…")
-    quiet_hours_start = models.TimeField(default=time(21, 0))
-    quiet_hours_end = models.TimeField(default=time(8, 0))
-    # The secret in the private calendar-feed URL; rotating it revokes old links.
-    calendar_token = models.UUIDField(default=uuid.uuid4, editable=False, unique=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    archived_at = models.DateTimeField(null=True, blank=True)
-
-    objects = PatientQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["user__last_name", "user__first_name"]
-        indexes = [
-            models.Index(fields=["clinic", "archived_at"]),
-            # The admin list, newest first: per clinic for staff, across clinics for superusers.
-            models.Index(fields=["clinic", "-created_at", "-id"], name="patient_clinic_newest_idx"),
-            models.Index(fields=["-created_at", "-id"], name="patient_newest_idx"),
-        ]
-
-    def __str__(self) -> str:
-        return self.user.get_full_name() or self.user.email
-
-    @property
-    def email(self) -> str:
-        return self.user.email
-
-
 class CheckInSchedule(models.Model):
     """A questionnaire the physio asks this patient to answer, once or every N days."""
 
-    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="check_in_schedules")
+    patient = models.ForeignKey("portal.Patient", on_delete=models.CASCADE, related_name="check_in_schedules")
     questionnaire = models.CharField(max_length=12, choices=Questionnaire.choices)
     every_days = models.PositiveSmallIntegerField(default=0, help_text="0 = ask once.")
     next_due_on = models.DateField(null=True, blank=True, help_text="Empty = not due (e.g. GROC until discharge).")
@@ -84,7 +28,7 @@ class CheckInSchedule(models.Model):
 
 
 class CheckIn(models.Model):
-    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="check_ins")
+    patient = models.ForeignKey("portal.Patient", on_delete=models.PROTECT, related_name="check_ins")
     questionnaire = models.CharField(max_length=12, choices=Questionnaire.choices)
     answers = models.JSONField()
     score = models.DecimalField(max_digits=6, decimal_places=2)
@@ -124,7 +68,7 @@ class Alert(models.Model):
 
     Severity = triage.Severity
 
-    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="alerts")
+    patient = models.ForeignKey("portal.Patient", on_delete=models.PROTECT, related_name="alerts")
     kind = models.CharField(max_length=20, choices=Kind.choices)
     severity = models.PositiveSmallIntegerField(choices=Severity.choices)
     # Red flags: the triage level and every flag reported while the alert was open, in structured form.
@@ -199,7 +143,7 @@ class RedFlagReport(models.Model):
     patient's open red-flag alert (see patients.services.report_red_flags).
     """
 
-    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="red_flag_reports")
+    patient = models.ForeignKey("portal.Patient", on_delete=models.PROTECT, related_name="red_flag_reports")
     flags = models.JSONField()
     level = models.CharField(max_length=12, choices=triage.Level.choices)
     source = models.CharField(max_length=40, help_text="The page it was reported on.")
@@ -261,7 +205,7 @@ class SessionLog(models.Model):
         ABOUT_RIGHT = "about_right", "About right"
         TOO_HARD = "too_hard", "Too hard"
 
-    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="session_logs")
+    patient = models.ForeignKey("portal.Patient", on_delete=models.PROTECT, related_name="session_logs")
     program = models.ForeignKey("programs.Program", on_delete=models.PROTECT, related_name="session_logs")
     phase = models.ForeignKey("programs.ProgramPhase", null=True, on_delete=models.PROTECT, related_name="+")
     performed_on = models.DateField(help_text="The patient's local date.")

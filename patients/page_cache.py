@@ -20,13 +20,17 @@ from collections.abc import Callable
 from datetime import date
 
 from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.utils import timezone
 
+from patients.models import Alert, CheckIn, CheckInSchedule, ExerciseLog, SessionLog
 from portal.cache import GENERATION_KEY
+from portal.models import Patient
 from portal.pagecache import bump_version
+from programs.models import Program, ProgramItem, ProgramPhase
 from programs.selectors import VERSION_KEY as LIBRARY_VERSION_KEY
 
 # An hour is plenty for a patient's reloads in a session, and bounds the memory of a busy morning.
@@ -90,10 +94,6 @@ def patient_page(request: HttpRequest, page: str, view: Callable[[HttpRequest, d
 
 def watched_models() -> dict:
     """Every model the patient's pages show, and how to find the user whose pages a changed row is on."""
-    from django.contrib.auth import get_user_model
-
-    from patients.models import Alert, CheckIn, CheckInSchedule, ExerciseLog, Patient, SessionLog
-    from programs.models import Program, ProgramItem, ProgramPhase
 
     def user_of(model, path: str):
         return lambda pk: model.objects.filter(pk=pk).values_list(path, flat=True).first()

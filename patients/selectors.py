@@ -12,9 +12,9 @@ from django.db.models import Avg, Count, Max, Prefetch, Q
 from django.utils import timezone
 
 from patients.charts import LineChart, Series, line_chart
-from patients.models import Alert, CheckIn, ExerciseLog, Patient, SessionLog
+from patients.models import Alert, CheckIn, ExerciseLog, SessionLog
 from patients.questionnaires import Questionnaire
-from patients.services import local_today
+from portal.models import Patient
 from programs.models import Program, ProgramItem, ProgramPhase
 
 PROGRESS_WEEKS = 12
@@ -55,7 +55,7 @@ def today_plan(patient: Patient) -> TodayPlan:
     An item prescribed every day is always due. One prescribed fewer days a week is due until the patient
     has done it on that many days this week (Monday to Sunday).
     """
-    today = local_today(patient)
+    today = patient.local_today()
     programs = list(
         patient.programs.filter(status__in=[Program.Status.ACTIVE, Program.Status.PAUSED])
         .select_related("current_phase")
@@ -115,7 +115,7 @@ class Progress:
 
 
 def progress(patient: Patient, *, with_alerts: bool = False) -> Progress:
-    today = local_today(patient)
+    today = patient.local_today()
     monday = today - timedelta(days=today.weekday())
     start = monday - timedelta(weeks=PROGRESS_WEEKS - 1)
     pain_rows = (

@@ -1,5 +1,4 @@
 import uuid
-import zoneinfo
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
@@ -10,17 +9,9 @@ from django.db.models import Max, Q
 from django.utils import timezone
 
 from patients import emails, scoring, triage
-from patients.models import (
-    Alert,
-    CheckIn,
-    CheckInSchedule,
-    ExerciseLog,
-    FollowUpRules,
-    Patient,
-    RedFlagReport,
-    SessionLog,
-)
+from patients.models import Alert, CheckIn, CheckInSchedule, ExerciseLog, FollowUpRules, RedFlagReport, SessionLog
 from patients.questionnaires import Questionnaire
+from portal.models import Patient
 from portal.security import normalise_email
 from programs import services as program_services
 from programs.models import Program
@@ -354,11 +345,6 @@ def archive_patients(*, patients, by) -> int:
 # --- Sessions --------------------------------------------------------------------------------------
 
 
-def local_today(patient: Patient) -> date:
-    """The patient's date where they live: a session at 00:30 in Sydney is "today" there."""
-    return timezone.localtime(timezone=zoneinfo.ZoneInfo(patient.timezone)).date()
-
-
 @transaction.atomic
 def log_session(
     *,
@@ -383,7 +369,7 @@ def log_session(
         return existing
     if program.patient_id != patient.pk:
         raise ValidationError("This program belongs to someone else.")
-    if performed_on > local_today(patient):
+    if performed_on > patient.local_today():
         raise ValidationError({"performed_on": "The date cannot be in the future."})
     session = SessionLog(
         patient=patient,

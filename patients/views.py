@@ -11,9 +11,9 @@ from django.views.decorators.http import require_POST
 from patients import emails, exports, selectors, services, triage
 from patients.access import patient_required
 from patients.forms import CHECK_IN_FORMS, NewInvitationForm, RedFlagMixin, SessionForm, SettingsForm
-from patients.models import Patient
 from patients.page_cache import patient_page
 from patients.questionnaires import Questionnaire
+from portal.models import Patient
 
 
 def _report_red_flags(request, source: str):
@@ -201,7 +201,7 @@ def export_file(request, fmt):
         response = HttpResponse(exports.export_csv(data), content_type="text/csv; charset=utf-8")
     else:
         response = HttpResponse(exports.export_json(data), content_type="application/json; charset=utf-8")
-    filename = f"my-exercise-data-{services.local_today(request.patient):%Y-%m-%d}.{fmt}"
+    filename = f"my-exercise-data-{request.patient.local_today():%Y-%m-%d}.{fmt}"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response["Cache-Control"] = "no-store, private"
     return response

@@ -13,6 +13,9 @@ from portal.outbox.models import OutboundEmail
 from portal.security import normalise_email
 
 PASSWORD_RESET = "password_reset"
+# A patient's first email, with a link to set a password (registered by the patients app, which knows the
+# programme it mentions). Named here because the programme email, lower down, waits for it.
+INVITATION = "invitation"
 
 
 @transaction.atomic

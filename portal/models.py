@@ -1,10 +1,15 @@
+import uuid
+import zoneinfo
 from dataclasses import dataclass
+from datetime import date, datetime, time
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models.functions import Lower
+from django.utils import timezone
 
 from portal.security import normalise_email
 
@@ -152,3 +157,67 @@ class AuditEvent(models.Model):
 from portal.outbox.models import EmailOptOut, OutboundEmail  # noqa: E402 - the outbox's models live in portal/outbox
 
 __all__ = ["AuditEvent", "Clinic", "Emergency", "EmailOptOut", "OutboundEmail", "User"]
+
+
+# --- Patients ----------------------------------------------------------------------------------
+
+
+def validate_timezone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(f"“{value}” is not a time zone we know, e.g. Europe/London.")
+
+
+class PatientQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(archived_at__isnull=True)
+
+
+class Patient(models.Model):
+    """A patient: the person, their clinic, physio and preferences; the login is the linked user.
+
+    Here, beside User and Clinic, so that programmes (which belong to a patient) and the patients app
+    (sessions, check-ins, alerts, which refer to programmes) both point down at it: see docs/architecture.md.
+    """
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="patient")
+    clinic = models.ForeignKey("portal.Clinic", on_delete=models.PROTECT, related_name="patients")
+    primary_physio = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="primary_patients",
+        limit_choices_to={"is_staff": True},
+    )
+    date_of_birth = models.DateField(null=True, blank=True)
+    phone = models.CharField(max_length=40, blank=True)
+    timezone = models.CharField(max_length=64, default="Europe/London", validators=[validate_timezone])
+    reminder_time = models.TimeField(default=time(18, 0), help_text="Remind me if I have not exercised by…")
+    quiet_hours_start = models.TimeField(default=time(21, 0))
+    quiet_hours_end = models.TimeField(default=time(8, 0))
+    # The secret in the private calendar-feed URL; rotating it revokes old links.
+    calendar_token = models.UUIDField(default=uuid.uuid4, editable=False, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    archived_at = models.DateTimeField(null=True, blank=True)
+
+    objects = PatientQuerySet.as_manager()
+
+    class Meta:
+        # The table kept its name when the model moved here from the patients app (docs/architecture.md).
+        db_table = "patients_patient"
+        ordering = ["user__last_name", "user__first_name"]
+        indexes = [
+            models.Index(fields=["clinic", "archived_at"]),
+            # The admin list, newest first: per clinic for staff, across clinics for superusers.
+            models.Index(fields=["clinic", "-created_at", "-id"], name="patient_clinic_newest_idx"),
+            models.Index(fields=["-created_at", "-id"], name="patient_newest_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.user.get_full_name() or self.user.email
+
+    @property
+    def email(self) -> str:
+        return self.user.email
+
+    def local_today(self, now: datetime | None = None) -> date:
+        """The patient's date where they live: a session at 00:30 in Sydney is "today" there."""
+        return (now or timezone.now()).astimezone(zoneinfo.ZoneInfo(self.timezone)).date()

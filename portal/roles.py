@@ -23,6 +23,7 @@ ROLES: dict[str, dict[str, tuple[str, ...]]] = {
         "portal.clinic": ("view", "change"),
         "portal.auditevent": VIEW,
         "portal.outboundemail": ("view", "change"),
+        "portal.patient": EDIT,
         "programs": EDIT,
         "patients": EDIT,
         "articles": VIEW,
@@ -30,6 +31,7 @@ ROLES: dict[str, dict[str, tuple[str, ...]]] = {
     PHYSIOTHERAPIST: {
         "portal.user": VIEW,
         "portal.clinic": VIEW,
+        "portal.patient": EDIT,
         "programs": EDIT,
         "patients": EDIT,
         "articles": VIEW,

@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import include, path, re_path
 
 from portal import media, two_factor, views
 from portal.forms import LoginForm, OutboxPasswordResetForm
@@ -32,5 +32,8 @@ urlpatterns = [
     path("", include("programs.urls")),
     path("", include("articles.urls")),
     path("", include("patients.urls")),
+    re_path(
+        rf"^{settings.ADMIN_URL}patients/patient/(?P<rest>.*)$", views.moved_patient_admin, name="moved_patient_admin"
+    ),
     path(settings.ADMIN_URL, admin.site.urls),
 ]

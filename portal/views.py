@@ -1,6 +1,6 @@
 from django.conf import settings
 from django.db import connection
-from django.http import JsonResponse
+from django.http import HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
@@ -45,3 +45,14 @@ def healthz(request):
     status = "down" if database == "down" else "degraded" if broker == "down" else "ok"
     body = {"status": status, "database": database, "broker": broker}
     return JsonResponse(body, status=503 if status == "down" else 200)
+
+
+def moved_patient_admin(request, rest: str):
+    """The patient admin's address before Patient moved to the portal app (docs/architecture.md).
+
+    308, not 301: a browser repeats a POST (a bookmarked add form, a script) to the new address as a POST.
+    """
+    query = f"?{request.META['QUERY_STRING']}" if request.META.get("QUERY_STRING") else ""
+    response = HttpResponsePermanentRedirect(f"/{settings.ADMIN_URL}portal/patient/{rest}{query}")
+    response.status_code = 308
+    return response

@@ -8,6 +8,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 
+from portal.models import Patient
 from portal.scoping import ClinicScopedAdmin
 from programs import services
 from programs.forms import (
@@ -382,9 +383,7 @@ def _bind_user(form_class, user):
 
 
 def _clinic_patients(user):
-    from django.apps import apps
-
-    patients = apps.get_model("patients", "Patient").objects.filter(archived_at__isnull=True)
+    patients = Patient.objects.active()
     return patients if user.is_superuser else patients.filter(clinic_id=user.clinic_id)
 
 

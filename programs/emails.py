@@ -3,14 +3,12 @@
 from django.conf import settings
 from django.urls import reverse
 
+from portal.accounts import INVITATION
 from portal.models import OutboundEmail
 from portal.outbox import Cancel, queue_email, register_kind
 from programs.models import Program
 
 PROGRAM_ASSIGNED = "program_assigned"
-# The patients app's onboarding email. While it is still waiting to go out it will mention the
-# programme itself, so the programme email would only repeat it.
-INVITATION_KIND = "invitation"
 
 
 def queue_program_assigned(*, program: Program):
@@ -36,8 +34,9 @@ def program_assigned(context: dict) -> dict:
         raise Cancel("the programme is no longer active")
     needs_password = not user.has_usable_password()
     if needs_password:
+        # The invitation, while it is still waiting to go out, mentions the programme itself.
         invitation_pending = OutboundEmail.objects.filter(
-            kind=INVITATION_KIND, recipient=user.email.lower(), status=OutboundEmail.Status.PENDING
+            kind=INVITATION, recipient=user.email.lower(), status=OutboundEmail.Status.PENDING
         ).exists()
         if invitation_pending:
             raise Cancel("the invitation, still to be sent, introduces the programme")
@@ -47,6 +46,6 @@ def program_assigned(context: dict) -> dict:
         "physio_name": program.physio.get_full_name(),
         "start_date": program.start_date,
         "needs_password": needs_password,
-        "today_url": f"{site}/my/",
+        "today_url": site + reverse("patients:today"),
         "login_url": site + reverse("login"),
     }

@@ -286,7 +286,7 @@ class Program(models.Model):
         PAUSED = "paused", "Paused"
         COMPLETED = "completed", "Completed"
 
-    patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="programs")
+    patient = models.ForeignKey("portal.Patient", on_delete=models.PROTECT, related_name="programs")
     physio = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,

@@ -288,8 +288,6 @@ def update_phase(*, phase: ProgramPhase, actor, **changes) -> ProgramPhase:
 @transaction.atomic
 def advance_phase(*, program: Program, actor) -> ProgramPhase:
     """Move the patient on to the next phase now: a phase planned to start later starts today instead."""
-    from patients.services import local_today
-
     program = Program.objects.select_for_update().select_related("patient").get(pk=program.pk)
     if program.status != Program.Status.ACTIVE:
         raise ValidationError("Only an active program can move to its next phase.")
@@ -298,7 +296,7 @@ def advance_phase(*, program: Program, actor) -> ProgramPhase:
     if current + 1 >= len(phases):
         raise ValidationError("This program is already in its last phase; complete it instead.")
     before, after = phases[current] if current >= 0 else None, phases[current + 1]
-    planned, today = after.start_date, local_today(program.patient)
+    planned, today = after.start_date, program.patient.local_today()
     summary = f"Moved on to {after.title}"
     if planned > today:
         after.start_date = today

@@ -78,10 +78,9 @@ def seed_patients(count: int) -> list:
     """`count` patients of one load-test clinic (created once, reused on the next run)."""
     from django.contrib.auth import get_user_model
 
-    from patients.models import Patient
     from patients.services import create_patient
     from portal import roles
-    from portal.models import Clinic
+    from portal.models import Clinic, Patient
     from portal.testing.factories import StaffFactory
     from programs.models import ProgramTemplate
     from programs.services import assign_program

@@ -2,6 +2,7 @@
 
 import datetime
 import patients.models
+import portal.models
 import uuid
 from django.db import migrations, models
 
@@ -44,7 +45,7 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='patient',
             name='timezone',
-            field=models.CharField(default='Europe/London', max_length=64, validators=[patients.models.validate_timezone]),
+            field=models.CharField(default='Europe/London', max_length=64, validators=[portal.models.validate_timezone]),
         ),
         migrations.RunPython(fill_calendar_tokens, migrations.RunPython.noop),
         migrations.AlterField(

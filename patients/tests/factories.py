@@ -1,7 +1,7 @@
 import factory
 
-from patients.models import Patient
 from portal import roles
+from portal.models import Patient
 from portal.testing.factories import ClinicFactory, StaffFactory, UserFactory
 
 

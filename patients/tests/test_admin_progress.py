@@ -7,7 +7,7 @@ from patients.tests.test_today_page import history
 
 
 def progress_url(patient):
-    return f"/admin/patients/patient/{patient.pk}/progress/"
+    return f"/admin/portal/patient/{patient.pk}/progress/"
 
 
 def test_the_physio_sees_their_patients_progress_with_open_alerts(client, physio, patient, program, log, today):
@@ -28,8 +28,8 @@ def test_another_clinics_physio_gets_404(client, physio2, patient, program):
 
 def test_the_patient_page_and_list_link_to_progress(client, physio, patient):
     client.force_login(physio)
-    assert progress_url(patient) in client.get(f"/admin/patients/patient/{patient.pk}/change/").content.decode()
-    assert progress_url(patient) in client.get("/admin/patients/patient/").content.decode()
+    assert progress_url(patient) in client.get(f"/admin/portal/patient/{patient.pk}/change/").content.decode()
+    assert progress_url(patient) in client.get("/admin/portal/patient/").content.decode()
 
 
 def test_admin_progress_query_count_does_not_grow_with_history(client, physio, patient, program, today):

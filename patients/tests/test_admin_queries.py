@@ -14,7 +14,7 @@ from portal.audit import AuditEvent
 from programs.services import assign_program
 from programs.tests.factories import make_template
 
-PATIENTS = "/admin/patients/patient/"
+PATIENTS = "/admin/portal/patient/"
 ALERTS = "/admin/patients/alert/"
 MAX_QUERIES = 12
 
@@ -53,7 +53,7 @@ def test_patient_list_is_newest_first_fifty_a_page_and_still_audited(client, phy
     rows = list(response.context["cl"].result_list)
     assert len(rows) == 50
     assert [p.created_at for p in rows] == sorted((p.created_at for p in rows), reverse=True)
-    assert AuditEvent.objects.filter(actor=physio, action=AuditEvent.Action.LIST, model="patients.Patient").exists()
+    assert AuditEvent.objects.filter(actor=physio, action=AuditEvent.Action.LIST, model="portal.Patient").exists()
 
 
 def test_patient_list_action_checkbox_keeps_djangos_markup(client, physio, patient):

@@ -7,10 +7,10 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from django.core.management import call_command
 
-from patients.models import Patient, SessionLog
-from patients.services import local_today
+from patients.models import SessionLog
 from patients.tests.test_today_page import history
 from portal.demo import DEMO_PASSWORD
+from portal.models import Patient
 from portal.testing.services import login, screenshot
 from programs.models import ProgramPhase
 from programs.services import update_program_item
@@ -26,7 +26,7 @@ def demo_patient(transactional_db, require_postgres, settings):
     call_command("seed_demo", verbosity=0)
     patient = Patient.objects.get(user__email="patient@example.com")
     program = patient.programs.get(status="active")
-    today = local_today(patient)
+    today = patient.local_today()
     # The demo program starts today; move its first phase back two weeks so the history below falls in it.
     ProgramPhase.objects.filter(pk=program.current_phase_id).update(start_date=today - timedelta(days=14))
     held = program.items.current().filter(phase=program.current_phase, hold_seconds__gt=0, duration_minutes=0)
@@ -76,7 +76,7 @@ def test_patient_times_a_hold_logs_a_session_and_sees_it_on_the_progress_page(de
 
     page.goto("/my/progress/")
     page.locator("summary", has_text="Show the numbers").first.click()
-    today = local_today(demo_patient)
+    today = demo_patient.local_today()
     row = page.locator("table").first.locator("tr", has_text=f"{today.day} {today:%b %Y}")
     assert row.locator("td").all_inner_texts() == ["6", "2"]
     screenshot(page, "my-progress")
@@ -89,7 +89,7 @@ def test_patient_times_a_hold_logs_a_session_and_sees_it_on_the_progress_page(de
     try:
         physio_page = context.new_page()
         login(physio_page, "physio@example.com", DEMO_PASSWORD)
-        physio_page.goto(f"/admin/patients/patient/{demo_patient.pk}/progress/")
+        physio_page.goto(f"/admin/portal/patient/{demo_patient.pk}/progress/")
         assert physio_page.get_by_text("The timer helped me hold longer.").is_visible()
         screenshot(physio_page, "admin-patient-progress")
     finally:

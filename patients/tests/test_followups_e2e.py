@@ -5,9 +5,8 @@ import time
 
 import pytest
 
-from patients.models import Patient
 from patients.tests.test_check_ins import odi_post
-from portal.models import OutboundEmail
+from portal.models import OutboundEmail, Patient
 from portal.outbox.services import opt_out
 from portal.testing.services import wait_until
 from programs.tests.factories import make_template
@@ -21,7 +20,7 @@ def test_physio_creates_a_patient_and_assigns_a_program_in_the_admin_and_the_ema
 ):
     client.force_login(physio)
     response = client.post(
-        "/admin/patients/patient/add/",
+        "/admin/portal/patient/add/",
         {
             "email": "new.patient@test.example",
             "first_name": "Nia",

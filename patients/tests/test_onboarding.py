@@ -8,8 +8,8 @@ from django.core import mail
 from django.test import override_settings
 
 from patients import services
-from patients.models import Alert, Patient
-from portal.models import OutboundEmail
+from patients.models import Alert
+from portal.models import OutboundEmail, Patient
 from portal.outbox.services import deliver_email, opt_out
 from programs.services import assign_program
 
@@ -99,7 +99,7 @@ def test_asking_for_a_new_link_sends_one_a_day_and_reveals_nothing(client, new_p
 def test_physio_resends_the_invitation_from_the_admin(client, physio, new_patient, patient):
     client.force_login(physio)
     response = client.post(
-        "/admin/patients/patient/",
+        "/admin/portal/patient/",
         {"action": "resend_invitation", "_selected_action": [new_patient.pk, patient.pk]},
         follow=True,
     )
@@ -112,7 +112,7 @@ def test_physio_resends_the_invitation_from_the_admin(client, physio, new_patien
 def test_patient_admin_shows_password_state_and_opt_outs(client, physio, patient):
     opt_out(email=patient.user.email, group="reminders")
     client.force_login(physio)
-    html = client.get(f"/admin/patients/patient/{patient.pk}/change/").content.decode()
+    html = client.get(f"/admin/portal/patient/{patient.pk}/change/").content.decode()
     assert "Emails turned off by the patient" in html and "reminders" in html
 
 

@@ -6,9 +6,9 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from patients.management.commands.seed_scale import BENCH_PATIENT_EMAIL, BENCH_PHYSIO_EMAIL, DOMAIN
-from patients.models import Alert, CheckIn, ExerciseLog, Patient, SessionLog
+from patients.models import Alert, CheckIn, ExerciseLog, SessionLog
 from patients.questionnaires import Questionnaire
-from portal.models import Clinic
+from portal.models import Clinic, Patient
 
 
 def seed(**sizes):

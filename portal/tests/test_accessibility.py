@@ -28,10 +28,11 @@ from django.utils.http import urlsafe_base64_encode
 
 from articles.models import Article
 from patients import services as patient_services
-from patients.models import Patient, SessionLog
+from patients.models import SessionLog
 from patients.questionnaires import Questionnaire
 from patients.triage import RED_FLAG_KEYS
 from portal.demo import DEMO_PASSWORD
+from portal.models import Patient
 from portal.testing.services import SCREENSHOTS, login
 from programs.models import Exercise, Program
 

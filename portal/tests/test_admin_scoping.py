@@ -5,14 +5,14 @@ import pytest
 
 def test_physio_lists_only_their_clinics_patients(client, physio, patient, patient2):
     client.force_login(physio)
-    html = client.get("/admin/patients/patient/").content.decode()
+    html = client.get("/admin/portal/patient/").content.decode()
     assert patient.user.email in html
     assert patient2.user.email not in html
 
 
 def test_physio_of_clinic_2_cannot_list_clinic_1_patients(client, physio2, patient, patient2):
     client.force_login(physio2)
-    response = client.get("/admin/patients/patient/")
+    response = client.get("/admin/portal/patient/")
     assert response.status_code == 200
     html = response.content.decode()
     assert patient2.user.email in html
@@ -22,23 +22,23 @@ def test_physio_of_clinic_2_cannot_list_clinic_1_patients(client, physio2, patie
 @pytest.mark.parametrize("view", ["change", "history", "delete"])
 def test_physio_of_clinic_2_gets_404_for_a_clinic_1_patient(client, physio2, patient, view):
     client.force_login(physio2)
-    response = client.get(f"/admin/patients/patient/{patient.pk}/{view}/")
+    response = client.get(f"/admin/portal/patient/{patient.pk}/{view}/")
     assert response.status_code == 404
 
 
 def test_missing_and_foreign_patients_look_the_same(client, physio2, patient):
     client.force_login(physio2)
-    assert client.get("/admin/patients/patient/999999/change/").status_code == 404
+    assert client.get("/admin/portal/patient/999999/change/").status_code == 404
 
 
 def test_physio_can_open_their_own_clinics_patient(client, physio, patient):
     client.force_login(physio)
-    assert client.get(f"/admin/patients/patient/{patient.pk}/change/").status_code == 200
+    assert client.get(f"/admin/portal/patient/{patient.pk}/change/").status_code == 200
 
 
 def test_physio_cannot_search_their_way_into_another_clinic(client, physio2, patient):
     client.force_login(physio2)
-    response = client.get("/admin/patients/patient/", {"q": patient.user.email})
+    response = client.get("/admin/portal/patient/", {"q": patient.user.email})
     assert response.context["cl"].result_count == 0
 
 
@@ -58,7 +58,7 @@ def test_clinic_admin_cannot_make_anyone_superuser(client, clinic_admin, physio)
 def test_physio_creates_a_patient_in_their_clinic(client, physio):
     client.force_login(physio)
     response = client.post(
-        "/admin/patients/patient/add/",
+        "/admin/portal/patient/add/",
         {
             "email": "New.Patient@Example.com",
             "first_name": "New",
@@ -70,7 +70,7 @@ def test_physio_creates_a_patient_in_their_clinic(client, physio):
         },
     )
     assert response.status_code == 302, response.content.decode()[:3000]
-    from patients.models import Patient
+    from portal.models import Patient
 
     created = Patient.objects.get(user__email="new.patient@example.com")
     assert created.clinic_id == physio.clinic_id
@@ -80,7 +80,7 @@ def test_physio_creates_a_patient_in_their_clinic(client, physio):
 def test_duplicate_patient_email_is_refused_and_form_keeps_input(client, physio, patient):
     client.force_login(physio)
     response = client.post(
-        "/admin/patients/patient/add/",
+        "/admin/portal/patient/add/",
         {
             "email": patient.user.email,
             "first_name": "Typed",
@@ -100,7 +100,7 @@ def test_an_address_in_use_in_another_clinic_is_refused_without_saying_where_and
 
     client.force_login(physio2)
     data = {"email": patient.user.email, "first_name": "T", "last_name": "N", "primary_physio": physio2.pk}
-    html = client.post("/admin/patients/patient/add/", {**data, "timezone": "Europe/London"}).content.decode()
+    html = client.post("/admin/portal/patient/add/", {**data, "timezone": "Europe/London"}).content.decode()
 
     assert "This address cannot be used for a new patient" in html
     assert "Riverside" not in html and str(patient) not in html
@@ -111,13 +111,13 @@ def test_an_address_in_use_in_another_clinic_is_refused_without_saying_where_and
 def test_patients_are_archived_not_deleted(client, physio, patient):
     client.force_login(physio)
     response = client.post(
-        "/admin/patients/patient/", {"action": "archive", "_selected_action": [patient.pk]}, follow=True
+        "/admin/portal/patient/", {"action": "archive", "_selected_action": [patient.pk]}, follow=True
     )
     assert "Archived 1 patient(s)." in response.content.decode()
     patient.refresh_from_db()
     patient.user.refresh_from_db()
     assert patient.archived_at is not None and not patient.user.is_active
-    assert client.get(f"/admin/patients/patient/{patient.pk}/delete/").status_code == 403
+    assert client.get(f"/admin/portal/patient/{patient.pk}/delete/").status_code == 403
 
 
 def test_patient_autocomplete_offers_only_the_physios_clinic(client, physio2, patient, patient2):

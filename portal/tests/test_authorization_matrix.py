@@ -24,9 +24,9 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from articles.models import Condition, Tag
 from articles.tests.factories import published_article
 from patients import services as patient_services
-from patients.models import FollowUpRules, Patient
+from patients.models import FollowUpRules
 from patients.questionnaires import Questionnaire
-from portal.models import AuditEvent
+from portal.models import AuditEvent, Patient
 from portal.outbox.rendering import unsubscribe_token
 from portal.outbox.services import opt_out
 from portal.testing.factories import OutboundEmailFactory
@@ -54,6 +54,7 @@ MATRIX: list[tuple[str, str]] = [
     (r"patients:rotate_calendar", "405 405 405 405 405 405 405 405"),
     (r"patients:welcome|patients:welcome_new", "200 200 200 200 200 200 200 200"),  # the invitation link
     # Admin: closed to anonymous visitors and patients
+    (r"moved_patient_admin", "308 308 308 308 308 308 308 308"),  # the patient admin's old address
     (r"admin:(index|password_change|password_change_done)", "admin admin admin 200 200 200 200 200"),
     (r"admin:login", "200 200 200 302 302 302 302 302"),
     (r"admin:logout", "302 302 302 405 405 405 405 405"),
@@ -62,25 +63,25 @@ MATRIX: list[tuple[str, str]] = [
     (r"admin:view_on_site", "admin admin admin 404 404 404 404 404"),
     # Clinical records of clinic 1: physio2 (clinic 2) gets 404, like a record that does not exist
     (
-        r"admin:patients_(patient|alert|sessionlog|checkin|redflagreport)_changelist",
+        r"admin:(portal_patient|patients_(alert|sessionlog|checkin|redflagreport))_changelist",
         "admin admin admin 200 200 403 200 200",
     ),
-    (r"admin:patients_patient_add", "admin admin admin 200 200 403 200 200"),
+    (r"admin:portal_patient_add", "admin admin admin 200 200 403 200 200"),
     (
         r"admin:patients_(alert|sessionlog|checkin|redflagreport)_add",
         "admin admin admin 403 403 403 403 403",
     ),  # made by the system
     (
-        r"admin:patients_(patient|alert|sessionlog|checkin|redflagreport)_(change|history)",
+        r"admin:(portal_patient|patients_(alert|sessionlog|checkin|redflagreport))_(change|history)",
         "admin admin admin 200 404 404 200 200",
     ),
-    (r"admin:patients_patient_progress", "admin admin admin 200 404 404 200 200"),
+    (r"admin:portal_patient_progress", "admin admin admin 200 404 404 200 200"),
     (
-        r"admin:patients_(patient|alert|sessionlog|checkin|redflagreport)_delete",
+        r"admin:(portal_patient|patients_(alert|sessionlog|checkin|redflagreport))_delete",
         "admin admin admin 403 404 404 403 403",
     ),  # never deleted
     (
-        r"admin:patients_(patient|alert|sessionlog|checkin|redflagreport)_redirect",
+        r"admin:(portal_patient|patients_(alert|sessionlog|checkin|redflagreport))_redirect",
         "admin admin admin 302 302 302 302 302",
     ),
     # Follow-up rules: the clinic admin edits their clinic's; physios read them
@@ -190,7 +191,7 @@ def world(clinic, clinic2, patient, other_patient, patient2, physio, physio2, ed
         token=uuid.uuid4(),
     )
     objects = {
-        "patients_patient": patient,
+        "portal_patient": patient,
         "patients_alert": alert,
         "patients_sessionlog": session,
         "patients_checkin": check_in,
@@ -239,6 +240,8 @@ def concrete_path(route: str, name: str, world) -> str:
     """Fill a route's parameters with clinic 1 / patient A objects."""
     if route.startswith("admin/^(?P<app_label>"):
         return "/admin/patients/"
+    if name == "moved_patient_admin":
+        return "/admin/patients/patient/"
     if name == "admin:autocomplete":
         return "/admin/autocomplete/?app_label=programs&model_name=program&field_name=patient&term="
     if route.endswith("(?P<url>.*)$"):
@@ -260,11 +263,11 @@ def concrete_path(route: str, name: str, world) -> str:
     if name == "patients:session_done":
         obj = world["session"]
     if name == "patients:calendar_feed":
-        values["token"] = str(world["objects"]["patients_patient"].calendar_token)
+        values["token"] = str(world["objects"]["portal_patient"].calendar_token)
     if name.startswith("programs:handout"):
         obj = world["objects"]["programs_program"]
     if name == "admin:view_on_site":
-        obj = world["objects"]["patients_patient"]
+        obj = world["objects"]["portal_patient"]
 
     def fill(match):
         param = match.group(1).split(":")[-1]

@@ -10,9 +10,9 @@ from django.contrib import admin
 from django.forms import ModelChoiceField, ModelMultipleChoiceField
 from django.test import RequestFactory
 
-from patients.models import Patient
 from patients.tests.factories import PatientFactory
 from portal import roles
+from portal.models import Patient
 from portal.testing.factories import StaffFactory
 from programs.models import Program
 from programs.services import assign_program
@@ -102,7 +102,7 @@ def test_a_clinic2_change_form_posted_with_clinic1_ids_names_nobody_of_clinic1(
 ):
     patient2 = PatientFactory(user__email="p2@test.example", clinic=clinic2, primary_physio=physio2)
     client.force_login(physio2)
-    url = f"/admin/patients/patient/{patient2.pk}/change/"
+    url = f"/admin/portal/patient/{patient2.pk}/change/"
     data = {
         "first_name": "A",
         "last_name": "B",

@@ -38,7 +38,7 @@ def test_security_headers_on_every_response(client, db):
 
 @pytest.mark.parametrize(
     "path",
-    ["/", "/accounts/login/", "/admin/", "/admin/patients/patient/", "/admin/patients/patient/add/"],
+    ["/", "/accounts/login/", "/admin/", "/admin/portal/patient/", "/admin/portal/patient/add/"],
 )
 def test_pages_run_without_content_security_policy_violations(browser_page, superuser, password, path):
     violations: list[str] = []

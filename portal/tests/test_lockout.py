@@ -68,5 +68,5 @@ def test_failures_during_a_lockout_do_not_extend_it(client, editor, settings):
 
 def test_the_audit_trail_records_the_client_behind_the_proxy(client, physio, patient, behind_one_proxy):
     client.force_login(physio)
-    client.get(f"/admin/patients/patient/{patient.pk}/change/", HTTP_X_FORWARDED_FOR="198.51.100.7", **behind_one_proxy)
+    client.get(f"/admin/portal/patient/{patient.pk}/change/", HTTP_X_FORWARDED_FOR="198.51.100.7", **behind_one_proxy)
     assert AuditEvent.objects.filter(action="view").get().ip_address == "198.51.100.7"

@@ -1,8 +1,7 @@
 import pytest
 from django.core.management import call_command
 
-from patients.models import Patient
-from portal.models import Clinic, User
+from portal.models import Clinic, Patient, User
 
 DEMO_LOGINS = [
     "admin@example.com",

@@ -26,11 +26,11 @@ from django.db import transaction
 from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 
-from patients.models import Alert, CheckIn, CheckInSchedule, ExerciseLog, Patient, SessionLog
+from patients.models import Alert, CheckIn, CheckInSchedule, ExerciseLog, SessionLog
 from patients.questionnaires import Questionnaire
 from patients.services import DEFAULT_SCHEDULES, score_answers
 from portal import roles
-from portal.models import AuditEvent, Clinic
+from portal.models import AuditEvent, Clinic, Patient
 from portal.outbox.models import OutboundEmail
 from programs.models import Exercise, Program, ProgramChange, ProgramItem, ProgramPhase, ProgramTemplate
 
