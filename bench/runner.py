@@ -69,7 +69,7 @@ PAGES = [
     Page("exercises", "/exercises/", ANONYMOUS),
     Page("my", "/my/", PATIENT),
     Page("my-progress", "/my/progress/", PATIENT),
-    Page("admin-patients", _admin("patients/patient/"), PHYSIO, WORKERS),
+    Page("admin-patients", _admin("portal/patient/"), PHYSIO, WORKERS),
     Page("admin-programs", _admin("programs/program/"), PHYSIO, WORKERS),
     Page("admin-sessionlogs", _admin("patients/sessionlog/"), PHYSIO, WORKERS),
     Page("admin-alerts", _admin("patients/alert/"), PHYSIO, WORKERS),

@@ -65,7 +65,7 @@ def startback(agree: list[bool], bothersomeness: str) -> Score:
         raise ValueError("unknown answer to item 9")
     item9 = bothersomeness in STARTBACK_ITEM9_POSITIVE
     total = sum(agree) + item9
-    subscale = sum(agree[4:8]) + item9
+    subscale = startback_subscale(agree, bothersomeness)
     if total <= 3:
         band = "low"
     elif subscale <= 3:
@@ -76,6 +76,7 @@ def startback(agree: list[bool], bothersomeness: str) -> Score:
 
 
 def startback_subscale(agree: list[bool], bothersomeness: str) -> int:
+    """The distress (psychosocial) subscale: items 5–9."""
     return sum(agree[4:8]) + (bothersomeness in STARTBACK_ITEM9_POSITIVE)
 
 

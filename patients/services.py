@@ -96,12 +96,18 @@ DEFAULT_SCHEDULES = [
 
 
 def schedule_default_check_ins(*, patient: Patient, start: date) -> None:
+    """The outcome questionnaires from the programme's start: a schedule already there is kept as it is."""
     for questionnaire, every_days, due_at_start in DEFAULT_SCHEDULES:
         CheckInSchedule.objects.get_or_create(
             patient=patient,
             questionnaire=questionnaire,
             defaults={"every_days": every_days, "next_due_on": start if due_at_start else None},
         )
+
+
+def start_check_ins(*, program, **_signal) -> None:
+    """Receiver of programs.signals.program_assigned (connected in patients.apps)."""
+    schedule_default_check_ins(patient=program.patient, start=program.start_date)
 
 
 def score_answers(questionnaire: str, answers: dict) -> scoring.Score:
@@ -146,18 +152,16 @@ def submit_check_in(
     _advance_schedule(patient, questionnaire)
     # The view reported these already, before validating the form; the same token makes this a no-op then.
     report_red_flags(patient=patient, flags=check_in.red_flags, token=token, source=f"check-in: {questionnaire}")
-    if previous_odi and check_in.score - previous_odi.score >= ODI_WORSE_POINTS:
+    worse_points = FollowUpRules.for_clinic(patient.clinic_id).odi_worse_points
+    if previous_odi and check_in.score - previous_odi.score >= worse_points:
         raise_alert(
             patient=patient,
             kind=Alert.Kind.ODI_WORSE,
             severity=Alert.Severity.HIGH,
             key=f"odi_worse:{check_in.pk}",
-            message=f"Oswestry score rose from {previous_odi.score} to {check_in.score}.",
+            message=f"Oswestry score rose from {float(previous_odi.score):g} to {float(check_in.score):g}.",
         )
     return check_in
-
-
-ODI_WORSE_POINTS = 10
 
 
 def _advance_schedule(patient: Patient, questionnaire: str) -> None:

@@ -16,6 +16,12 @@ PASSWORD_RESET = "password_reset"
 # A patient's first email, with a link to set a password (registered by the patients app, which knows the
 # programme it mentions). Named here because the programme email, lower down, waits for it.
 INVITATION = "invitation"
+STAFF_WELCOME = "staff_welcome"
+
+
+def queue_staff_welcome(user) -> None:
+    """A new staff account is ready: the email tells them where to sign in (portal/emails.py renders it)."""
+    queue_email(kind=STAFF_WELCOME, to=user.email, key=f"{STAFF_WELCOME}:{user.pk}", context={"user_id": user.pk})
 
 
 @transaction.atomic

@@ -3,7 +3,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.models import Group
 from django.utils.translation import gettext_lazy as _
 
-from portal import roles
+from portal import accounts, roles
 from portal.models import AuditEvent, Clinic, User
 from portal.scoping import ClinicScopedAdmin
 
@@ -73,6 +73,8 @@ class UserAdmin(ClinicScopedAdmin, DjangoUserAdmin):
             obj.clinic_id = request.user.clinic_id
             obj.is_staff, obj.is_superuser = True, False
         super().save_model(request, obj, form, change)
+        if not change and obj.is_staff:
+            accounts.queue_staff_welcome(obj)  # in the admin's transaction: the account and its email together
 
 
 @admin.register(AuditEvent)

@@ -7,11 +7,12 @@ from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
+from portal.accounts import STAFF_WELCOME
 from portal.outbox import Cancel, register_kind
 from portal.outbox.rendering import PREVIEW
 
 
-@register_kind("staff_welcome", group="account")
+@register_kind(STAFF_WELCOME, group="account")
 def staff_welcome(context: dict) -> dict:
     """Tells a new staff member their account is ready. Context: {"user_id": int}."""
     user = get_user_model().objects.filter(pk=context["user_id"]).first()

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from programs.emails import queue_program_assigned
 from programs.models import Dosage, Exercise, Program, ProgramChange, ProgramItem, ProgramPhase, ProgramTemplate
+from programs.signals import program_assigned
 
 ONE_ACTIVE_MESSAGE = "This patient already has an active program. Pause or complete it before starting another."
 OTHER_CLINIC_MESSAGE = "You can only assign programs to patients of your own clinic."
@@ -109,6 +110,7 @@ def assign_program(
     source = f"from template “{template.name}”" if template else "from scratch"
     _record(program=program, actor=physio, action=ProgramChange.Action.ASSIGNED, summary=f"Assigned {source}")
     queue_program_assigned(program=program)
+    program_assigned.send(sender=Program, program=program)
     return program
 
 

@@ -4,8 +4,9 @@ import pytest
 from django.utils import timezone
 
 from patients import services
-from patients.models import Alert, CheckIn
+from patients.models import Alert, CheckIn, FollowUpRules
 from patients.questionnaires import Questionnaire
+from programs.tests.factories import make_template
 
 ODI_ANSWERS = {f"section_{i}": "2" for i in range(1, 11)}
 
@@ -110,6 +111,36 @@ def test_odi_worse_by_less_than_ten_points_raises_nothing(patient):
             token=uuid.uuid4(),
         )
     assert not Alert.objects.exists()
+
+
+def test_the_clinics_odi_rule_decides_how_many_points_worse_raise_an_alert(patient):
+    FollowUpRules.objects.create(clinic=patient.clinic, odi_worse_points=5)
+    for sections in ([1] * 10, [1] * 7 + [2] * 3):  # 20 % then 26 %: 6 points, under the default 10
+        services.submit_check_in(
+            patient=patient,
+            questionnaire=Questionnaire.ODI,
+            answers={"sections": sections},
+            red_flags=[],
+            token=uuid.uuid4(),
+        )
+    assert Alert.objects.get(kind=Alert.Kind.ODI_WORSE).message == "Oswestry score rose from 20 to 26."
+
+
+def test_assigning_a_programme_in_the_admin_schedules_the_outcome_check_ins(client, physio, patient):
+    """The real trigger: the physio's assign page. The check-ins fall due from the programme's start."""
+    template = make_template(phases=1, items_per_phase=1)
+    client.force_login(physio)
+    response = client.post(
+        "/admin/programs/program/assign/",
+        {"patient": patient.pk, "template": template.pk, "start_date": timezone.localdate().isoformat()},
+    )
+    assert response.status_code == 302
+    due = dict(patient.check_in_schedules.values_list("questionnaire", "next_due_on"))
+    today = timezone.localdate()
+    assert due == {"startback": today, "odi": today, "psfs": today, "groc": None}
+    client.force_login(patient.user)
+    html = client.get("/my/check-in/").content.decode()
+    assert "Oswestry" in html and "STarT Back" in html
 
 
 def test_psfs_needs_three_named_and_scored_activities(patient_client, patient):

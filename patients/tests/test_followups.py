@@ -224,7 +224,10 @@ def test_reminder_is_cancelled_when_no_longer_due_at_send_time(queued_reminder, 
 
 def test_check_in_due_email_once_per_due_date_in_the_patients_morning(make_patient):
     patient = make_patient("checkin@test.example", tz="America/New_York")
-    CheckInSchedule.objects.create(patient=patient, questionnaire="odi", every_days=7, next_due_on=DAY)
+    patient.check_in_schedules.exclude(questionnaire="odi").delete()  # assigning the programme made them: ODI only
+    CheckInSchedule.objects.update_or_create(
+        patient=patient, questionnaire="odi", defaults={"every_days": 7, "next_due_on": DAY}
+    )
     assert followups.fan_out_check_ins_due(now=at(NEW_YORK, 8, 59)) == 0
     assert followups.fan_out_check_ins_due(now=at(NEW_YORK, 9, 0)) == 1
     assert followups.fan_out_check_ins_due(now=at(NEW_YORK, 9, 0, day=DAY + datetime.timedelta(days=1))) == 0
@@ -237,8 +240,9 @@ def test_check_in_due_email_once_per_due_date_in_the_patients_morning(make_patie
 
 def test_check_in_due_email_lists_what_is_due_and_is_cancelled_once_answered(make_patient):
     patient = make_patient("checkin2@test.example", reminder_time=T(0), quiet_hours_start=T(0), quiet_hours_end=T(0))
-    schedule = CheckInSchedule.objects.create(
-        patient=patient, questionnaire="odi", every_days=7, next_due_on=datetime.date.today()
+    patient.check_in_schedules.exclude(questionnaire="odi").delete()  # assigning the programme made them: ODI only
+    schedule, _ = CheckInSchedule.objects.update_or_create(
+        patient=patient, questionnaire="odi", defaults={"every_days": 7, "next_due_on": datetime.date.today()}
     )
     now = datetime.datetime.now(datetime.UTC).replace(hour=12)
     assert followups.fan_out_check_ins_due(now=now) == 1

@@ -19,6 +19,6 @@ emails/base-body.txt and emails/base-body.html.
 """
 
 from portal.outbox.kinds import Cancel, register_kind
-from portal.outbox.services import BulkEmail, is_opted_out, queue_email, queue_emails_in_bulk
+from portal.outbox.services import BulkEmail, queue_email, queue_emails_in_bulk
 
-__all__ = ["BulkEmail", "Cancel", "is_opted_out", "queue_email", "queue_emails_in_bulk", "register_kind"]
+__all__ = ["BulkEmail", "Cancel", "queue_email", "queue_emails_in_bulk", "register_kind"]

@@ -38,14 +38,6 @@ def unsubscribe_url(email: str, group: str) -> str:
     return settings.SITE_URL.rstrip("/") + path
 
 
-def is_opted_out(email: str, group: str | None = None) -> bool:
-    """Whether `email` opted out of `group` (or of every group when `group` is None)."""
-    optouts = EmailOptOut.objects.filter(email=email.lower())
-    if group is not None:
-        optouts = optouts.filter(group__in=[group, "all"])
-    return optouts.exists()
-
-
 def opted_out_groups(emails: set[str]) -> dict[str, set[str]]:
     """The groups each of these addresses opted out of, in one query ("all" means every group)."""
     groups: dict[str, set[str]] = {}

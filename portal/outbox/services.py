@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from portal.outbox.kinds import Cancel, get_kind
 from portal.outbox.models import EmailOptOut, OutboundEmail
-from portal.outbox.rendering import build_message, is_opted_out, opted_out_groups
+from portal.outbox.rendering import build_message, opted_out_groups
 
 if TYPE_CHECKING:
     from portal.models import Clinic
@@ -30,7 +30,6 @@ __all__ = [
     "cancel_pending_emails",
     "deliver_email",
     "deliver_emails",
-    "is_opted_out",
     "opt_out",
     "queue_email",
     "queue_emails_in_bulk",

@@ -3,9 +3,13 @@ from django.core import mail
 from django.test import Client
 
 from portal.models import EmailOptOut, OutboundEmail
-from portal.outbox import is_opted_out, queue_email
+from portal.outbox import queue_email
 from portal.outbox.rendering import unsubscribe_url
 from portal.testing.services import screenshot
+
+
+def is_opted_out(email: str, group: str) -> bool:
+    return EmailOptOut.objects.filter(email=email, group__in=[group, "all"]).exists()
 
 
 def path_of(url: str) -> str:

@@ -103,6 +103,27 @@ def test_a_clinic_admin_adds_staff_to_their_own_clinic_only(client, clinic_admin
     assert (new.clinic_id, new.is_staff, new.is_superuser) == (clinic_admin.clinic_id, True, False)
 
 
+def test_a_new_staff_member_is_welcomed_by_email_once(
+    client, clinic_admin, mailoutbox, django_capture_on_commit_callbacks
+):
+    """Tasks run in-process here: the email goes out when the admin's transaction commits."""
+    client.force_login(clinic_admin)
+    data = {"email": "welcome@test.example", "first_name": "Robin", **password_form(), "usable_password": "true"}
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"{USERS}add/", data)
+    from portal.models import OutboundEmail, User
+
+    new = User.objects.get(email="welcome@test.example")
+    (row,) = OutboundEmail.objects.filter(kind="staff_welcome")
+    assert (row.recipient, row.key, row.status) == (new.email, f"staff_welcome:{new.pk}", "sent")
+    (message,) = mailoutbox
+    assert message.to == [new.email] and "staff account" in message.body and "/accounts/login/" in message.body
+
+    client.post(f"{USERS}{new.pk}/change/", {"email": new.email, "first_name": "Robin", "groups": []})
+    assert OutboundEmail.objects.filter(kind="staff_welcome").count() == 1  # an edit welcomes nobody again
+
+
 def test_a_physio_manages_nobody(client, physio, people):
     client.force_login(physio)
     colleague = StaffFactory(email="colleague@test.example", clinic=physio.clinic, role=roles.PHYSIOTHERAPIST)
