@@ -8,9 +8,9 @@ from django.core.cache import cache
 
 from patients.tests.factories import PatientFactory
 from portal import roles
-from portal.testing.factories import PASSWORD, ClinicFactory, StaffFactory, UserFactory
+from testing.factories import PASSWORD, ClinicFactory, StaffFactory, UserFactory
 
-pytest_plugins = ["portal.testing.services"]
+pytest_plugins = ["testing.services"]
 
 
 @pytest.fixture(autouse=True)

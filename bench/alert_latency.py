@@ -86,7 +86,7 @@ def run(patients: int, *, after: float, single_queue: bool) -> dict:
     from bench import fan_out
     from patients import followups
     from patients import services as patient_services
-    from portal.testing.services import free_port
+    from testing.services import free_port
 
     default, urgent = settings.CELERY_TASK_DEFAULT_QUEUE, settings.OUTBOX_URGENT_QUEUE
     queues = sorted({default, urgent})

@@ -50,7 +50,7 @@ def run(emails: int) -> dict:
     from portal.celery import app
     from portal.models import OutboundEmail
     from portal.outbox import BulkEmail, queue_emails_in_bulk
-    from portal.testing.services import free_port
+    from testing.services import free_port
 
     user, _ = get_user_model().objects.get_or_create(email="delivery@bench.example", defaults={"is_staff": True})
     OutboundEmail.objects.filter(key__startswith="bench-delivery:").delete()

@@ -344,13 +344,15 @@ def main(argv: list[str] | None = None) -> Path:
     if not args.skip_seed:
         started = time.monotonic()
         sizes = {"clinics": args.clinics, "patients": args.patients, "logs_per_patient": args.logs_per_patient}
-        call_command("seed_scale", reset=True, **sizes)
+        from bench import seed_scale
+
+        call_command(seed_scale.Command(), reset=True, **sizes)
         call_command("seed_demo", force=True, verbosity=0)
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")  # fresh planner statistics, as autovacuum would have by now
         seed_seconds = time.monotonic() - started
 
-    from patients.management.commands.seed_scale import BENCH_PATIENT_EMAIL, BENCH_PHYSIO_EMAIL
+    from bench.seed_scale import BENCH_PATIENT_EMAIL, BENCH_PHYSIO_EMAIL
 
     sessions = {
         ANONYMOUS: None,

@@ -1,6 +1,5 @@
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin import helpers
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, OuterRef, Subquery
@@ -14,6 +13,7 @@ from django.utils.html import format_html, format_html_join
 from patients import selectors, services, triage
 from patients.models import Alert, CheckIn, ExerciseLog, FollowUpRules, RedFlagReport, SessionLog
 from portal import audit
+from portal.admin_actions import Note, confirm_and_apply
 from portal.models import Patient
 from portal.outbox.models import EmailOptOut
 from portal.scoping import ClinicScopedAdmin
@@ -132,8 +132,13 @@ class PatientAdmin(ClinicScopedAdmin):
 
     @admin.action(description="Archive selected patients (ends their access and follow-ups)", permissions=["change"])
     def archive(self, request, queryset):
-        count = services.archive_patients(patients=queryset, by=request.user)
-        self.message_user(request, f"Archived {count} patient(s).", messages.SUCCESS)
+        def apply(_note):
+            count = services.archive_patients(patients=queryset, by=request.user)
+            return f"Archived {count} patient(s): their login is closed and their follow-ups stopped."
+
+        return confirm_and_apply(
+            self, request, queryset.select_related("user"), action="archive", title="Archive patients", apply=apply
+        )
 
     def get_readonly_fields(self, request, obj=None):
         return ("email_opt_outs",) if request.user.is_superuser else ("clinic", "email_opt_outs")
@@ -156,7 +161,7 @@ class PatientAdmin(ClinicScopedAdmin):
         else:
             created = services.create_patient(clinic=clinic, email=form.cleaned_data["email"], **names, **data)
             obj.pk = created.pk
-            obj.__dict__.update(created.__dict__)
+            obj.refresh_from_db()  # the saved patient, as the admin shows and logs it
 
 
 class AlertStatusFilter(admin.SimpleListFilter):
@@ -183,16 +188,6 @@ class AlertStatusFilter(admin.SimpleListFilter):
         if value == "resolved":
             return queryset.filter(resolved_at__isnull=False)
         return queryset
-
-
-class NoteForm(forms.Form):
-    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 4, "cols": 70}), max_length=4000)
-
-    def __init__(self, *args, required: bool, label: str, help_text: str, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["note"].required = required
-        self.fields["note"].label = label
-        self.fields["note"].help_text = help_text
 
 
 @admin.register(Alert)
@@ -270,29 +265,9 @@ class AlertAdmin(ClinicScopedAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
-    def _with_note(self, request, queryset, *, action, title, label, help_text, required, apply):
-        """Ask for a note on a confirmation page; then `apply(note)` and report the count."""
-        form = NoteForm(
-            request.POST if "apply" in request.POST else None, required=required, label=label, help_text=help_text
-        )
-        if form.is_bound and form.is_valid():
-            try:
-                message = apply(form.cleaned_data["note"])
-            except ValidationError as error:
-                self.message_user(request, "; ".join(error.messages), messages.ERROR)
-                return None
-            self.message_user(request, message, messages.SUCCESS)
-            return None
-        context = {
-            **self.admin_site.each_context(request),
-            "opts": self.opts,
-            "title": title,
-            "form": form,
-            "alerts": queryset.select_related("patient__user"),
-            "action": action,
-            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
-        }
-        return TemplateResponse(request, "admin/patients/alert/action_note.html", context)
+    @staticmethod
+    def _describe(alert) -> str:
+        return f"{alert.get_severity_display()} · {alert.patient} · {alert.get_kind_display()}: {alert.message}"
 
     @admin.action(description="Acknowledge selected alerts (I am dealing with them)", permissions=["change"])
     def acknowledge(self, request, queryset):
@@ -300,15 +275,19 @@ class AlertAdmin(ClinicScopedAdmin):
             count = services.acknowledge_alerts(alerts=queryset, by=request.user, note=note)
             return f"Acknowledged {count} alert(s). Escalation stops for them."
 
-        return self._with_note(
+        return confirm_and_apply(
+            self,
             request,
-            queryset,
+            queryset.select_related("patient__user"),
             action="acknowledge",
             title="Acknowledge alerts",
-            label="Note (optional)",
-            help_text="For example: “Phoned the patient, advised A&E.” Everyone who opens the alert sees it.",
-            required=False,
+            note=Note(
+                "Note (optional)",
+                "For example: “Phoned the patient, advised A&E.” Everyone who opens the alert sees it.",
+                required=False,
+            ),
             apply=apply,
+            describe=self._describe,
         )
 
     @admin.action(description="Resolve selected alerts, with the outcome", permissions=["change"])
@@ -317,15 +296,19 @@ class AlertAdmin(ClinicScopedAdmin):
             count = services.resolve_alerts(alerts=queryset, by=request.user, note=note)
             return f"Resolved {count} alert(s)."
 
-        return self._with_note(
+        return confirm_and_apply(
+            self,
             request,
-            queryset,
+            queryset.select_related("patient__user"),
             action="resolve",
             title="Resolve alerts",
-            label="Outcome",
-            help_text="What happened and what was decided. A red flag's routine stays on hold until you resume it.",
-            required=True,
+            note=Note(
+                "Outcome",
+                "What happened and what was decided. A red flag's routine stays on hold until you resume it.",
+                required=True,
+            ),
             apply=apply,
+            describe=self._describe,
         )
 
     @admin.action(description="Resume the routine of the selected alerts' patients", permissions=["change"])
@@ -340,15 +323,19 @@ class AlertAdmin(ClinicScopedAdmin):
                 resumed += 1
             return f"Resumed the routine of {resumed} patient(s)."
 
-        return self._with_note(
+        return confirm_and_apply(
+            self,
             request,
-            queryset,
+            queryset.select_related("patient__user"),
             action="resume_routine",
             title="Resume the routine after a red flag",
-            label="Why it is safe to resume",
-            help_text="For example: “Seen in A&E, cauda equina ruled out; continue the programme.”",
-            required=True,
+            note=Note(
+                "Why it is safe to resume",
+                "For example: “Seen in A&E, cauda equina ruled out; continue the programme.”",
+                required=True,
+            ),
             apply=apply,
+            describe=self._describe,
         )
 
 

@@ -1,6 +1,5 @@
 import uuid
 import zoneinfo
-from datetime import timedelta
 
 from django import forms
 
@@ -249,10 +248,7 @@ class SessionForm(RedFlagMixin):
 
     def clean_performed_on(self):
         day = self.cleaned_data["performed_on"]
-        if day > self.today:
-            raise forms.ValidationError("The date cannot be in the future.")
-        if day < self.today - timedelta(days=14):
-            raise forms.ValidationError("You can log sessions from the last two weeks.")
+        SessionLog.check_day(day, self.today)
         return day
 
     def clean(self):

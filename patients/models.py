@@ -1,4 +1,7 @@
+from datetime import timedelta
+
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
@@ -234,6 +237,16 @@ class SessionLog(models.Model):
 
     def __str__(self) -> str:
         return f"Session on {self.performed_on:%d %b %Y}"
+
+    DAYS_BACK = 14  # a session may be logged for today or up to two weeks before
+
+    @classmethod
+    def check_day(cls, day, today) -> None:
+        """The rule for `performed_on`, for the form (next to the field) and the service (for every caller)."""
+        if day > today:
+            raise ValidationError("The date cannot be in the future.")
+        if day < today - timedelta(days=cls.DAYS_BACK):
+            raise ValidationError("You can log sessions from the last two weeks.")
 
 
 class ExerciseLog(models.Model):

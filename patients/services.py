@@ -373,8 +373,10 @@ def log_session(
         return existing
     if program.patient_id != patient.pk:
         raise ValidationError("This program belongs to someone else.")
-    if performed_on > patient.local_today():
-        raise ValidationError({"performed_on": "The date cannot be in the future."})
+    try:
+        SessionLog.check_day(performed_on, patient.local_today())
+    except ValidationError as error:
+        raise ValidationError({"performed_on": error.messages}) from error
     session = SessionLog(
         patient=patient,
         program=program,

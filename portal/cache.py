@@ -12,6 +12,7 @@ articles.selectors), so all copies made before are stale at once.
 Reusing clients: Django's `RedisCacheClient.get_client()` builds a new `redis.Redis` for every cache
 operation, and each one fills a dict of about 170 response callbacks: on a cached logged-in page that was a
 tenth of the request's CPU. A client only wraps its thread-safe connection pool, so one per pool serves all.
+The internals used here are pinned in portal/tests/test_private_apis.py (checked against Django 5.2).
 """
 
 import logging

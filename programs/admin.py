@@ -282,7 +282,7 @@ class ProgramAdmin(ClinicScopedAdmin):
             title=data.get("title", ""),
         )
         obj.pk = created.pk
-        obj.__dict__.update(created.__dict__)
+        obj.refresh_from_db()  # the saved programme, as the admin shows and logs it
 
     def save_related(self, request, form, formsets, change):
         for formset in formsets:

@@ -73,7 +73,7 @@ class ProgramAddForm(forms.ModelForm):
         self.fields["title"].required = False
         self.fields["title"].help_text = "Leave empty to use the template's name."
 
-    def _post_clean(self):
+    def _post_clean(self):  # a Django internal, pinned in portal/tests/test_private_apis.py
         # The service decides; the model's own constraint check would only repeat it less clearly.
         patient, physio = self.cleaned_data.get("patient"), self.cleaned_data.get("physio")
         if patient and physio:

@@ -9,7 +9,7 @@ from articles.models import Article
 from articles.tests.factories import ArticleFactory, ConditionFactory, FAQFactory, reviewed
 from articles.tests.html_checks import PAYLOADS
 from portal.demo import DEMO_PASSWORD
-from portal.testing.services import login, screenshot
+from testing.services import login, screenshot
 
 pytestmark = pytest.mark.browser
 

@@ -81,10 +81,10 @@ def seed_patients(count: int) -> list:
     from patients.services import create_patient
     from portal import roles
     from portal.models import Clinic, Patient
-    from portal.testing.factories import StaffFactory
     from programs.models import ProgramTemplate
     from programs.services import assign_program
     from programs.tests.factories import make_template
+    from testing.factories import StaffFactory
 
     clinic, _ = Clinic.objects.get_or_create(slug="load-test", defaults={"name": "Load test clinic"})
     physio = get_user_model().objects.filter(email=f"physio@{EMAIL_DOMAIN}").first() or StaffFactory(

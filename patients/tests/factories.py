@@ -2,7 +2,7 @@ import factory
 
 from portal import roles
 from portal.models import Patient
-from portal.testing.factories import ClinicFactory, StaffFactory, UserFactory
+from testing.factories import ClinicFactory, StaffFactory, UserFactory
 
 
 class PatientFactory(factory.django.DjangoModelFactory):

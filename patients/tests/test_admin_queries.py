@@ -8,7 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from patients import services
-from patients.models import Alert
+from patients.models import Alert, ExerciseLog, SessionLog
 from patients.tests.factories import PatientFactory
 from portal.audit import AuditEvent
 from programs.services import assign_program
@@ -66,19 +66,21 @@ def test_patient_list_action_checkbox_keeps_djangos_markup(client, physio, patie
 
 
 def _sessions(count: int, patient, program, prefix: int) -> None:
+    """History going back months: written directly (a patient may log only the last two weeks)."""
     item = program.items.first()
     for index in range(count):
-        services.log_session(
+        session = SessionLog.objects.create(
             patient=patient,
             program=program,
+            phase_id=program.current_phase_id,
             performed_on=datetime.date.today() - datetime.timedelta(days=prefix + index),
             pain_before=3,
             pain_after=2,
             difficulty="about_right",
-            note="",
-            red_flags=[],
-            exercises=[{"item": item, "sets_done": 1, "reps_done": 5, "side": item.side}],
             token=uuid.uuid4(),
+        )
+        ExerciseLog.objects.create(
+            session=session, item=item, sets_done=1, reps_done=5, side=item.side, prescribed=item.prescribed_dosage()
         )
 
 

@@ -11,9 +11,9 @@ from patients.models import SessionLog
 from patients.tests.test_today_page import history
 from portal.demo import DEMO_PASSWORD
 from portal.models import Patient
-from portal.testing.services import login, screenshot
 from programs.models import ProgramPhase
 from programs.services import update_program_item
+from testing.services import login, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.postgres]
 

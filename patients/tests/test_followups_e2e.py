@@ -8,8 +8,8 @@ import pytest
 from patients.tests.test_check_ins import odi_post
 from portal.models import OutboundEmail, Patient
 from portal.outbox.services import opt_out
-from portal.testing.services import wait_until
 from programs.tests.factories import make_template
+from testing.services import wait_until
 
 pytestmark = pytest.mark.django_db(transaction=True)
 WELCOME = re.compile(r"https?://[^/\s]+(/accounts/welcome/[^/\s]+/[^/\s]+/)")

@@ -18,11 +18,11 @@ from patients.models import Alert, RedFlagReport
 from patients.tests.factories import PatientFactory
 from portal import roles
 from portal.models import OutboundEmail
-from portal.testing.factories import PASSWORD, StaffFactory
-from portal.testing.services import login, screenshot
 from programs.models import Program
 from programs.services import assign_program
 from programs.tests.factories import make_template
+from testing.factories import PASSWORD, StaffFactory
+from testing.services import login, screenshot
 
 pytestmark = pytest.mark.django_db(transaction=True)
 INBOX = "urgent@riverside.example"

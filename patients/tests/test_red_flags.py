@@ -17,8 +17,8 @@ from patients.questionnaires import Questionnaire
 from portal import roles
 from portal.models import OutboundEmail
 from portal.outbox.services import deliver_email
-from portal.testing.factories import StaffFactory
 from programs.models import Program
+from testing.factories import StaffFactory
 
 ODI = "/my/check-in/odi/"
 TODAY = "/my/"

@@ -38,6 +38,15 @@ def test_a_session_in_the_future_is_refused(log, today):
     assert not SessionLog.objects.exists()
 
 
+def test_the_service_refuses_a_session_older_than_two_weeks_whoever_calls_it(log, today):
+    """The rule lives in the service (and the model), not only in the patient's form."""
+    with pytest.raises(ValidationError, match="last two weeks") as refused:
+        log(performed_on=today - timedelta(days=15))
+    assert list(refused.value.message_dict) == ["performed_on"]
+    log(performed_on=today - timedelta(days=14))
+    assert SessionLog.objects.count() == 1
+
+
 def test_an_exercise_from_another_program_is_refused(log, other_patient, physio, today):
     from programs.services import assign_program
 

@@ -6,7 +6,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from patients.management.commands.seed_scale import historical_dates
+from bench.seed_scale import historical_dates
 from patients.models import Alert, CheckIn, ExerciseLog, SessionLog
 from programs.services import pause_program
 

@@ -9,7 +9,7 @@ from django.core import mail
 from patients import services
 from portal.models import OutboundEmail
 from portal.outbox.services import deliver_email
-from portal.testing.services import screenshot
+from testing.services import screenshot
 
 pytestmark = pytest.mark.browser
 WELCOME = re.compile(r"https?://[^/\s]+(/accounts/welcome/[^/\s]+/[^/\s]+/)")

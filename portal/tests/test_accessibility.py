@@ -33,8 +33,8 @@ from patients.questionnaires import Questionnaire
 from patients.triage import RED_FLAG_KEYS
 from portal.demo import DEMO_PASSWORD
 from portal.models import Patient
-from portal.testing.services import SCREENSHOTS, login
 from programs.models import Exercise, Program
+from testing.services import SCREENSHOTS, login
 
 ANON, PATIENT, PHYSIO = "anonymous", "patient@example.com", "physio@example.com"
 

@@ -108,12 +108,20 @@ def test_an_address_in_use_in_another_clinic_is_refused_without_saying_where_and
     assert (refused.actor, refused.clinic_id) == (physio2, physio2.clinic_id)
 
 
-def test_patients_are_archived_not_deleted(client, physio, patient):
+def test_patients_are_archived_not_deleted_after_a_confirmation_and_the_admin_log_says_who(client, physio, patient):
+    from django.contrib.admin.models import LogEntry
+
     client.force_login(physio)
-    response = client.post(
-        "/admin/portal/patient/", {"action": "archive", "_selected_action": [patient.pk]}, follow=True
-    )
-    assert "Archived 1 patient(s)." in response.content.decode()
+    action = {"action": "archive", "_selected_action": [patient.pk]}
+    confirm = client.post("/admin/portal/patient/", action).content.decode()
+    assert "Archive patients: 1 selected." in confirm and str(patient) in confirm
+    patient.refresh_from_db()
+    assert patient.archived_at is None  # nothing happens before the confirmation
+
+    response = client.post("/admin/portal/patient/", {**action, "apply": "1"}, follow=True)
+    assert "Archived 1 patient(s)" in response.content.decode()
+    entry = LogEntry.objects.get(object_id=str(patient.pk))
+    assert (entry.user, entry.change_message) == (physio, "Archive patients")
     patient.refresh_from_db()
     patient.user.refresh_from_db()
     assert patient.archived_at is not None and not patient.user.is_active

@@ -29,9 +29,9 @@ from patients.questionnaires import Questionnaire
 from portal.models import AuditEvent, Patient
 from portal.outbox.rendering import unsubscribe_token
 from portal.outbox.services import opt_out
-from portal.testing.factories import OutboundEmailFactory
 from programs.services import assign_program
 from programs.tests.factories import make_template
+from testing.factories import OutboundEmailFactory
 
 ROLES = ["anon", "patient", "patient_b", "physio", "physio2", "editor", "clinic_admin", "superuser"]
 

@@ -13,9 +13,9 @@ from django.test import RequestFactory
 from patients.tests.factories import PatientFactory
 from portal import roles
 from portal.models import Patient
-from portal.testing.factories import StaffFactory
 from programs.models import Program
 from programs.services import assign_program
+from testing.factories import StaffFactory
 
 SECRET_NAMES = ["Zebedee", "Quixote", "Riverside"]
 

@@ -1,7 +1,7 @@
 import pytest
 from axes.models import AccessAttempt
 
-from portal.testing.services import login
+from testing.services import login
 
 
 def test_login_locks_after_repeated_failures_with_a_clear_message(client, patient, password):

@@ -1,6 +1,6 @@
 import pytest
 
-from portal.testing.services import unreachable
+from testing.services import unreachable
 
 
 @pytest.mark.django_db

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from portal.housekeeping import clean_up
 from portal.models import AuditEvent, OutboundEmail
-from portal.testing.factories import OutboundEmailFactory
+from testing.factories import OutboundEmailFactory
 
 
 def test_housekeeping_runs_daily_from_beat():

@@ -14,8 +14,8 @@ import pytest
 from patients import exports, selectors
 from patients import services as patient_services
 from portal.models import AuditEvent
-from portal.testing.services import missing
 from programs.services import assign_program
+from testing.services import missing
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -6,7 +6,7 @@ from django.core import mail
 from django.utils import timezone
 
 from portal.models import OutboundEmail
-from portal.testing.factories import ClinicFactory, OutboundEmailFactory, StaffFactory, UserFactory
+from testing.factories import ClinicFactory, OutboundEmailFactory, StaffFactory, UserFactory
 
 Status = OutboundEmail.Status
 CHANGELIST = "/admin/portal/outboundemail/"
@@ -134,7 +134,7 @@ def test_staff_without_outbox_permission_cannot_run_actions(client, db):
 
 @pytest.mark.browser
 def test_admin_shows_the_email_as_the_recipient_will_see_it(browser_page, superuser, password):
-    from portal.testing.services import SCREENSHOTS, login, screenshot
+    from testing.services import SCREENSHOTS, login, screenshot
 
     row = OutboundEmailFactory(clinic=ClinicFactory(name="Riverside Back & Spine Clinic"))
     login(browser_page, superuser.email, password)

@@ -16,8 +16,8 @@ from portal.outbox import BulkEmail, queue_email, queue_emails_in_bulk
 from portal.outbox.models import message_id_for
 from portal.outbox.services import opt_out
 from portal.tasks import send_email, sweep_outbox
-from portal.testing.factories import StaffFactory
-from portal.testing.services import _reset_connections, free_port, unreachable, wait_until
+from testing.factories import StaffFactory
+from testing.services import _reset_connections, free_port, unreachable, wait_until
 
 Status = OutboundEmail.Status
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.redis, pytest.mark.worker]
@@ -183,7 +183,7 @@ def test_admin_retry_while_the_broker_is_down_shows_no_error_and_leaves_the_row_
     celery_app, client, superuser, require_postgres
 ):
     """The page a user acts on answers normally while the broker is down."""
-    from portal.testing.factories import OutboundEmailFactory
+    from testing.factories import OutboundEmailFactory
 
     row = OutboundEmailFactory(status=Status.FAILED, attempts=1)
     celery_app.conf.broker_url = unreachable(celery_app.conf.broker_url)

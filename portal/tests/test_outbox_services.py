@@ -21,7 +21,7 @@ from portal.outbox.services import (
     opt_out,
     requeue_stale_emails,
 )
-from portal.testing.factories import OutboundEmailFactory, StaffFactory
+from testing.factories import OutboundEmailFactory, StaffFactory
 
 Status = OutboundEmail.Status
 
@@ -184,7 +184,7 @@ def test_backoff_grows_exponentially_with_jitter_and_a_cap(settings):
 
 
 def test_smtp_down_retries_until_the_attempts_run_out(db, settings, django_capture_on_commit_callbacks):
-    from portal.testing.services import free_port
+    from testing.services import free_port
 
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", free_port()

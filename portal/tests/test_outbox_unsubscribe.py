@@ -5,7 +5,7 @@ from django.test import Client
 from portal.models import EmailOptOut, OutboundEmail
 from portal.outbox import queue_email
 from portal.outbox.rendering import unsubscribe_url
-from portal.testing.services import screenshot
+from testing.services import screenshot
 
 
 def is_opted_out(email: str, group: str) -> bool:

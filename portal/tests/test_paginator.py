@@ -4,7 +4,7 @@ from django.test.utils import CaptureQueriesContext
 from portal import paginator
 from portal.outbox.models import OutboundEmail
 from portal.paginator import EstimatedCountPaginator
-from portal.testing.factories import OutboundEmailFactory
+from testing.factories import OutboundEmailFactory
 
 
 def test_a_big_unfiltered_list_is_counted_from_the_planners_estimate_and_a_filtered_one_exactly(

@@ -46,7 +46,7 @@ def test_at_most_three_reset_emails_an_hour_to_one_address(client, editor):
 
 
 def test_at_most_twenty_requests_an_hour_from_one_client(client, settings, db):
-    from portal.testing.factories import UserFactory
+    from testing.factories import UserFactory
 
     users = [UserFactory(email=f"user{n}@test.example") for n in range(25)]
     for user in users:

@@ -5,7 +5,7 @@ from django.core.mail import send_mail
 
 from portal.celery import app
 from portal.models import Clinic
-from portal.testing.services import login, screenshot
+from testing.services import login, screenshot
 
 
 @app.task(name="tests.create_clinic")

@@ -12,9 +12,9 @@ from django.utils import timezone
 
 from patients import services as patient_services
 from patients.models import SessionLog
-from portal.testing.factories import PASSWORD
 from programs.services import assign_program
 from programs.tests.factories import make_template
+from testing.factories import PASSWORD
 
 pytestmark = pytest.mark.redis
 

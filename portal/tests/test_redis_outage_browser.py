@@ -11,10 +11,10 @@ from django.utils import timezone
 
 from patients.models import RedFlagReport, SessionLog
 from portal.models import OutboundEmail
-from portal.testing.factories import PASSWORD
-from portal.testing.services import _reset_connections, login, wait_until
 from programs.services import assign_program
 from programs.tests.factories import make_template
+from testing.factories import PASSWORD
+from testing.services import _reset_connections, login, wait_until
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.redis, pytest.mark.worker]
 

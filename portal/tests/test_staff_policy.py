@@ -5,7 +5,7 @@ import pytest
 from django.contrib.auth.models import Group
 
 from portal import roles
-from portal.testing.factories import PASSWORD, StaffFactory, UserFactory
+from testing.factories import PASSWORD, StaffFactory, UserFactory
 
 USERS = "/admin/portal/user/"
 

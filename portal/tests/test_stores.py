@@ -10,8 +10,8 @@ import redis
 from django.core.cache import cache
 from django.db import transaction
 
-from portal.testing.factories import StaffFactory
 from portal.tests.test_outbox_faults import queue_welcome
+from testing.factories import StaffFactory
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.redis]
 

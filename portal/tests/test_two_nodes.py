@@ -18,8 +18,8 @@ from django.core.management import call_command
 
 from portal.demo import DEMO_PASSWORD
 from portal.models import User
-from portal.testing.services import _database_url, free_port, login
 from programs.models import Exercise
+from testing.services import _database_url, free_port, login
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser, pytest.mark.redis]
 

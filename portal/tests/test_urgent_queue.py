@@ -13,9 +13,9 @@ from patients import services as patient_services
 from portal.models import OutboundEmail
 from portal.outbox import BulkEmail, queue_emails_in_bulk
 from portal.outbox.services import requeue_stale_emails
-from portal.testing.factories import StaffFactory
-from portal.testing.services import drop_queue, queue_length, wait_until
 from portal.tests.test_outbox_faults import queue_welcome
+from testing.factories import StaffFactory
+from testing.services import drop_queue, queue_length, wait_until
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.redis, pytest.mark.worker]
 

@@ -34,10 +34,10 @@ from portal import roles
 from portal.outbox.models import OutboundEmail
 from portal.outbox.rendering import render_email
 from portal.outbox.services import queue_email
-from portal.testing.factories import StaffFactory
 from portal.tests.xss_payloads import ALL, PAYLOADS, packed
 from programs.models import Exercise, ProgramTemplate, TemplateItem, TemplatePhase
 from programs.services import assign_program
+from testing.factories import StaffFactory
 
 # (model.field, max length or None for unlimited text): each gets every payload.
 FIELDS = [

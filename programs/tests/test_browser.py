@@ -5,8 +5,8 @@ from axe_playwright_python.sync_playwright import Axe
 from django.core.management import call_command
 
 from portal.demo import DEMO_PASSWORD
-from portal.testing.services import login, screenshot
 from programs.models import Program, ProgramChange
+from testing.services import login, screenshot
 
 pytestmark = pytest.mark.browser
 

@@ -8,10 +8,10 @@ import subprocess
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from portal.testing.services import missing
 from programs.forms import ExerciseImageForm
 from programs.models import ExerciseImage
 from programs.tests.factories import png_bytes
+from testing.services import missing
 
 
 @pytest.fixture(params=["filesystem", "s3"], autouse=True)

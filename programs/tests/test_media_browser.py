@@ -9,10 +9,10 @@ import pytest
 from django.core.management import call_command
 
 from portal.demo import DEMO_PASSWORD
-from portal.testing.services import login, missing
 from programs.models import Program
 from programs.tests.factories import png_bytes
 from programs.tests.test_media import first_exercise
+from testing.services import login, missing
 
 pytestmark = pytest.mark.browser
 

@@ -4,10 +4,10 @@ import subprocess
 import pytest
 from django.urls import reverse
 
-from portal.testing.services import missing
 from programs import services
 from programs.models import Exercise
 from programs.tests.factories import ExerciseFactory, ExerciseImageFactory
+from testing.services import missing
 
 
 def _exercises(count):

@@ -422,7 +422,7 @@ def login(page, email: str, password: str) -> None:
     page.wait_for_load_state()
 
 
-SCREENSHOTS = os.path.join(os.path.dirname(__file__), "..", "..", "docs", "screenshots")
+SCREENSHOTS = os.path.join(os.path.dirname(__file__), "..", "docs", "screenshots")
 
 
 def screenshot(page, name: str) -> str:

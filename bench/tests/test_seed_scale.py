@@ -5,14 +5,15 @@ from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
-from patients.management.commands.seed_scale import BENCH_PATIENT_EMAIL, BENCH_PHYSIO_EMAIL, DOMAIN
+from bench import seed_scale
+from bench.seed_scale import BENCH_PATIENT_EMAIL, BENCH_PHYSIO_EMAIL, DOMAIN
 from patients.models import Alert, CheckIn, ExerciseLog, SessionLog
 from patients.questionnaires import Questionnaire
 from portal.models import Clinic, Patient
 
 
 def seed(**sizes):
-    call_command("seed_scale", clinics=3, patients=120, logs_per_patient=2, stdout=io.StringIO(), **sizes)
+    call_command(seed_scale.Command(), clinics=3, patients=120, logs_per_patient=2, stdout=io.StringIO(), **sizes)
 
 
 def scale_scores() -> list:

@@ -1,6 +1,9 @@
 """Clinic-network-scale data for the benchmark (`bench/run`).
 
-    python manage.py seed_scale --clinics 50 --patients 100000 --logs-per-patient 20 [--reset]
+    bench/run --clinics 50 --patients 100000 --logs-per-patient 20   # calls Command() with reset=True
+
+A management command kept out of the apps (benchmark data is not the portal's): `bench/run` and the tests call
+it with `call_command(Command(), …)`.
 
 Every row it adds hangs off an address at @scale.example (clinics have a `scale-` slug), so `--reset`
 removes exactly what an earlier run added and nothing else. A fixed random seed makes the same sizes give

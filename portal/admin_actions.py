@@ -1,0 +1,69 @@
+"""One way to run an admin action that changes clinical records: a confirmation page that lists what will
+change (and asks for a note when the action takes one), then one service call, the admin log written for each
+record, and a message that says what happened. Permission is the action's own (`@admin.action(permissions=…)`),
+which Django checks before the action runs."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django import forms
+from django.contrib import messages
+from django.contrib.admin import helpers
+from django.core.exceptions import ValidationError
+from django.template.response import TemplateResponse
+
+
+@dataclass(frozen=True)
+class Note:
+    label: str
+    help_text: str = ""
+    required: bool = False
+
+
+class NoteForm(forms.Form):
+    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 4, "cols": 70}), max_length=4000)
+
+    def __init__(self, *args, spec: Note, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["note"].required = spec.required
+        self.fields["note"].label = spec.label
+        self.fields["note"].help_text = spec.help_text
+
+
+def confirm_and_apply(
+    modeladmin,
+    request,
+    queryset,
+    *,
+    action: str,
+    title: str,
+    apply: Callable[[str], str],
+    note: Note | None = None,
+    describe: Callable = str,
+):
+    """Show the confirmation page until it is sent back; then `apply(note)` (a service call returning the
+    message for the user), log the action on every selected record, and report."""
+    records = list(queryset)
+    form = NoteForm(request.POST if "apply" in request.POST else None, spec=note) if note else None
+    confirmed = "apply" in request.POST and (form is None or form.is_valid())
+    if not confirmed:
+        context = {
+            **modeladmin.admin_site.each_context(request),
+            "opts": modeladmin.opts,
+            "title": title,
+            "form": form,
+            "records": [(record.pk, describe(record)) for record in records],
+            "action": action,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/action_confirm.html", context)
+    text = form.cleaned_data["note"] if form else ""
+    try:
+        message = apply(text)
+    except ValidationError as error:
+        modeladmin.message_user(request, "; ".join(error.messages), messages.ERROR)
+        return None
+    for record in records:
+        modeladmin.log_change(request, record, f"{title}" + (f": {text}" if text else ""))
+    modeladmin.message_user(request, message, messages.SUCCESS)
+    return None
