@@ -12,6 +12,7 @@ from django.utils.html import format_html, format_html_join
 from articles import services
 from articles.models import FAQ, Article, Condition, Reference, Revision, Tag
 from articles.views import detail_context
+from portal.admin_actions import apply_to_each
 from programs.images import reencode_image
 
 
@@ -67,17 +68,9 @@ class ArticleAdminForm(forms.ModelForm):
 
 
 def _run(modeladmin, request, queryset, service, done: str, **kwargs):
-    count = 0
-    for article in queryset:
-        try:
-            service(article=article, user=request.user, **kwargs)
-            modeladmin.log_change(request, article, f"Action: {done}")
-            count += 1
-        except (ValidationError, PermissionDenied) as error:
-            text = " ".join(error.messages) if isinstance(error, ValidationError) else str(error)
-            modeladmin.message_user(request, text, messages.ERROR)
-    if count:
-        modeladmin.message_user(request, f"{count} article{'s' if count != 1 else ''} {done}.", messages.SUCCESS)
+    apply_to_each(
+        modeladmin, request, queryset, lambda article: service(article=article, user=request.user, **kwargs), done
+    )
 
 
 @admin.register(Article)
@@ -195,16 +188,10 @@ class ArticleAdmin(admin.ModelAdmin):
 
     @admin.action(description="Schedule at their “Publish at” time", permissions=["change"])
     def schedule(self, request, queryset):
-        count = 0
-        for article in queryset:
-            try:
-                services.schedule(article=article, user=request.user, publish_at=article.publish_at)
-                self.log_change(request, article, "Action: scheduled")
-                count += 1
-            except ValidationError as error:
-                self.message_user(request, " ".join(error.messages), messages.ERROR)
-        if count:
-            self.message_user(request, f"{count} article{'s' if count != 1 else ''} scheduled.", messages.SUCCESS)
+        def apply(article):
+            services.schedule(article=article, user=request.user, publish_at=article.publish_at)
+
+        apply_to_each(self, request, queryset, apply, "scheduled")
 
     @admin.action(description="Mark clinically reviewed (next review in a year)", permissions=["review"])
     def mark_reviewed(self, request, queryset):

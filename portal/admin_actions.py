@@ -1,7 +1,7 @@
-"""One way to run an admin action that changes clinical records: a confirmation page that lists what will
-change (and asks for a note when the action takes one), then one service call, the admin log written for each
-record, and a message that says what happened. Permission is the action's own (`@admin.action(permissions=…)`),
-which Django checks before the action runs."""
+"""One way to run an admin action: a service call per record (`apply_to_each`) or, for actions that need a
+confirmation (and maybe a note), a confirmation page first (`confirm_and_apply`). Either way the admin log gets
+an entry for each record and the user a message that says what happened. Permission is the action's own
+(`@admin.action(permissions=…)`), which Django checks before the action runs."""
 
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from django import forms
 from django.contrib import messages
 from django.contrib.admin import helpers
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.template.response import TemplateResponse
 
 
@@ -67,3 +67,22 @@ def confirm_and_apply(
         modeladmin.log_change(request, record, f"{title}" + (f": {text}" if text else ""))
     modeladmin.message_user(request, message, messages.SUCCESS)
     return None
+
+
+def apply_to_each(modeladmin, request, queryset, apply: Callable, done: str) -> None:
+    """`apply(record)` (one service call) for each selected record. A refusal is reported with the record's name
+    and the others go on; each change is logged; then "2 programs paused." """
+    count = 0
+    for record in queryset:
+        try:
+            apply(record)
+        except (ValidationError, PermissionDenied) as error:
+            text = " ".join(error.messages) if isinstance(error, ValidationError) else str(error)
+            modeladmin.message_user(request, f"{record}: {text}", messages.ERROR)
+            continue
+        modeladmin.log_change(request, record, f"Action: {done}")
+        count += 1
+    if count:
+        opts = modeladmin.opts
+        name = opts.verbose_name if count == 1 else opts.verbose_name_plural
+        modeladmin.message_user(request, f"{count} {name} {done}.", messages.SUCCESS)

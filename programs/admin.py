@@ -1,5 +1,6 @@
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.http import HttpResponse
@@ -8,15 +9,15 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 
+from portal.admin_actions import apply_to_each
 from portal.models import Patient
 from portal.scoping import ClinicScopedAdmin
 from programs import services
 from programs.forms import (
-    AssignTemplateForm,
+    AssignProgramForm,
     ExerciseImageForm,
     KnownLabelsAutocomplete,
     ListedModelChoiceField,
-    ProgramAddForm,
     ProgramChangeForm,
 )
 from programs.handout import render_handout_pdf
@@ -226,16 +227,18 @@ class ProgramAdmin(ClinicScopedAdmin):
     # -- forms ---------------------------------------------------------------------------------
 
     def get_form(self, request, obj=None, change=False, **kwargs):
-        kwargs["form"] = ProgramChangeForm if obj else ProgramAddForm
-        form = super().get_form(request, obj, change=change, **kwargs)
-        if obj is None:
-            return _bind_user(form, request.user)
-        return form
+        kwargs["form"] = ProgramChangeForm
+        return super().get_form(request, obj, change=change, **kwargs)
 
     def get_fields(self, request, obj=None):
-        if obj is None:
-            return ["patient", "physio", "template", "start_date", "title", "goals"]
         return ["patient", "physio", "template", "status", "current_phase", "title", "goals", "start_date"]
+
+    def add_view(self, request, form_url="", extra_context=None):
+        """One door for assigning: "Add program" is the assign page (the query string, e.g. ?patient=, kept)."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        query = f"?{request.META['QUERY_STRING']}" if request.META.get("QUERY_STRING") else ""
+        return redirect(reverse("admin:programs_program_assign") + query)
 
     def get_readonly_fields(self, request, obj=None):
         return ["patient", "physio", "template", "status", "current_phase"] if obj else []
@@ -267,22 +270,10 @@ class ProgramAdmin(ClinicScopedAdmin):
         return form.save(commit=False)
 
     def save_model(self, request, obj, form, change):
-        data = form.cleaned_data
-        if change:
-            services.update_program(
-                program=obj, actor=request.user, title=data["title"], goals=data["goals"], start_date=data["start_date"]
-            )
-            return
-        created = services.assign_program(
-            patient=data["patient"],
-            physio=data["physio"],
-            template=data.get("template"),
-            start_date=data["start_date"],
-            goals=data.get("goals", ""),
-            title=data.get("title", ""),
+        data = form.cleaned_data  # only the change form: adding goes through the assign page
+        services.update_program(
+            program=obj, actor=request.user, title=data["title"], goals=data["goals"], start_date=data["start_date"]
         )
-        obj.pk = created.pk
-        obj.refresh_from_db()  # the saved programme, as the admin shows and logs it
 
     def save_related(self, request, form, formsets, change):
         for formset in formsets:
@@ -298,35 +289,30 @@ class ProgramAdmin(ClinicScopedAdmin):
     # -- actions -------------------------------------------------------------------------------
 
     def _run(self, request, queryset, service, done: str):
-        count = 0
-        for program in queryset.select_related("patient"):
-            try:
-                service(program=program, actor=request.user)
-                count += 1
-            except ValidationError as error:
-                self.message_user(request, f"{program.patient}: {' '.join(error.messages)}", messages.ERROR)
-        if count:
-            self.message_user(request, f"{done} {count} program{'s' if count != 1 else ''}.", messages.SUCCESS)
+        def apply(program):
+            service(program=program, actor=request.user)
+
+        apply_to_each(self, request, queryset.select_related("patient__user"), apply, done)
 
     @admin.action(description="Move to the next phase", permissions=["change"])
     def advance_phase(self, request, queryset):
-        self._run(request, queryset, services.advance_phase, "Moved to the next phase:")
+        self._run(request, queryset, services.advance_phase, "moved to the next phase")
 
     @admin.action(description="Pause", permissions=["change"])
     def pause(self, request, queryset):
-        self._run(request, queryset, services.pause_program, "Paused")
+        self._run(request, queryset, services.pause_program, "paused")
 
     @admin.action(description="Resume", permissions=["change"])
     def resume(self, request, queryset):
-        self._run(request, queryset, services.resume_program, "Resumed")
+        self._run(request, queryset, services.resume_program, "resumed")
 
     @admin.action(description="Complete", permissions=["change"])
     def complete(self, request, queryset):
-        self._run(request, queryset, services.complete_program, "Completed")
+        self._run(request, queryset, services.complete_program, "completed")
 
     @admin.action(description="Duplicate (as a paused copy)", permissions=["add"])
     def duplicate(self, request, queryset):
-        self._run(request, queryset, services.duplicate_program, "Duplicated")
+        self._run(request, queryset, services.duplicate_program, "duplicated")
 
     # -- extra pages ---------------------------------------------------------------------------
 
@@ -342,10 +328,17 @@ class ProgramAdmin(ClinicScopedAdmin):
         if not self.has_add_permission(request):
             raise PermissionDenied
         patients = _clinic_patients(request.user)
-        form = AssignTemplateForm(request.POST or None, patients=patients, admin_site=self.admin_site)
+        physios = get_user_model().objects.filter(is_staff=True, is_active=True)
+        if not request.user.is_superuser:
+            physios = physios.filter(clinic_id=request.user.clinic_id)
+        initial = {"physio": request.user.pk, "patient": request.GET.get("patient")}
+        form = AssignProgramForm(
+            request.POST or None, initial=initial, patients=patients, physios=physios, admin_site=self.admin_site
+        )
         if request.method == "POST" and form.is_valid():
             try:
-                program = services.assign_program(physio=request.user, **form.cleaned_data)
+                data = {**form.cleaned_data, "physio": form.cleaned_data["physio"] or request.user}
+                program = services.assign_program(**data)
             except ValidationError as error:
                 form.add_error(None, error)
             else:
@@ -354,7 +347,7 @@ class ProgramAdmin(ClinicScopedAdmin):
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
-            "title": "Assign a template to a patient",
+            "title": "Assign a programme to a patient",
             "form": form,
             "media": self.media + form.media,
         }
@@ -372,14 +365,6 @@ class ProgramAdmin(ClinicScopedAdmin):
         response["Content-Disposition"] = f'attachment; filename="program-{program.pk}-handout.pdf"'
         response["Cache-Control"] = "no-store, private"
         return response
-
-
-def _bind_user(form_class, user):
-    class BoundForm(form_class):
-        def __init__(self, *args, **kwargs):
-            super().__init__(*args, user=user, **kwargs)
-
-    return BoundForm
 
 
 def _clinic_patients(user):

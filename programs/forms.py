@@ -1,10 +1,8 @@
 from django import forms
 from django.contrib.admin.widgets import AdminDateWidget, AutocompleteSelect
-from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.forms.models import ModelChoiceIterator
 
-from programs import services
 from programs.images import reencode_image
 from programs.models import Exercise, ExerciseImage, Program, ProgramTemplate
 
@@ -60,45 +58,29 @@ class ListedModelChoiceField(forms.ModelChoiceField):
         self.listed_objects = list(queryset)
 
 
-class ProgramAddForm(forms.ModelForm):
-    """Assign from the program editor's add page: the same rules as the assign page, through the same service."""
-
-    class Meta:
-        model = Program
-        fields = ["patient", "physio", "template", "start_date", "title", "goals"]
-
-    def __init__(self, *args, user=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.user = user
-        self.fields["title"].required = False
-        self.fields["title"].help_text = "Leave empty to use the template's name."
-
-    def _post_clean(self):  # a Django internal, pinned in portal/tests/test_private_apis.py
-        # The service decides; the model's own constraint check would only repeat it less clearly.
-        patient, physio = self.cleaned_data.get("patient"), self.cleaned_data.get("physio")
-        if patient and physio:
-            try:
-                services.check_can_assign(patient=patient, physio=physio)
-            except ValidationError as error:
-                self.add_error(None, error)
-
-
 class ProgramChangeForm(forms.ModelForm):
     class Meta:
         model = Program
         fields = ["title", "goals", "start_date"]
 
 
-class AssignTemplateForm(forms.Form):
+class AssignProgramForm(forms.Form):
+    """The one way to give a patient a programme (the admin's "Add program" leads here): the service decides."""
+
     patient = forms.ModelChoiceField(queryset=None)
-    template = forms.ModelChoiceField(queryset=ProgramTemplate.objects.all())
+    physio = forms.ModelChoiceField(queryset=None, label="Physiotherapist", required=False, help_text="You, if empty.")
+    template = forms.ModelChoiceField(
+        queryset=ProgramTemplate.objects.all(), required=False, help_text="Leave empty for a blank programme."
+    )
     start_date = forms.DateField(widget=AdminDateWidget)
+    title = forms.CharField(max_length=200, required=False, help_text="Leave empty to use the template's name.")
     goals = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
 
-    def __init__(self, *args, patients, admin_site, **kwargs):
+    def __init__(self, *args, patients, physios, admin_site, **kwargs):
         super().__init__(*args, **kwargs)
         widget = AutocompleteSelect(Program._meta.get_field("patient"), admin_site)
         self.fields["patient"] = forms.ModelChoiceField(queryset=patients, widget=widget)
+        self.fields["physio"].queryset = physios
         self.fields["goals"].help_text = "Leave empty to use the template's goals."
 
 

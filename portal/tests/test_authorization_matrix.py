@@ -117,7 +117,8 @@ MATRIX: list[tuple[str, str]] = [
     (r"programs:exercise_(list|detail)", "200 200 200 200 200 200 200 200"),
     (r"programs:handout_(pdf|print)", "login 200 404 404 404 404 404 404"),
     (r"admin:programs_(program|programchange)_changelist", "admin admin admin 200 200 403 200 200"),
-    (r"admin:programs_program_(add|assign)", "admin admin admin 200 200 403 200 200"),
+    (r"admin:programs_program_add", "admin admin admin 302 302 403 302 302"),  # to the assign page
+    (r"admin:programs_program_assign", "admin admin admin 200 200 403 200 200"),
     (r"admin:programs_(program|programchange)_(change|history)", "admin admin admin 200 404 404 200 200"),
     (r"admin:programs_program_handout", "admin admin admin 200 404 404 200 200"),
     (r"admin:programs_(program|programchange)_delete", "admin admin admin 403 404 404 403 403"),  # never deleted

@@ -81,12 +81,12 @@ def test_no_add_form_shows_another_clinics_names_for_their_ids(client, physio2, 
     assert checked >= 2  # at least the programme and the patient add forms
 
 
-def test_the_programme_add_form_refuses_another_clinics_patient_without_naming_them(
+def test_the_programme_assign_form_refuses_another_clinics_patient_without_naming_them(
     client, physio2, clinic, clinic1_rows
 ):
     client.force_login(physio2)
     response = client.post(
-        "/admin/programs/program/add/",
+        "/admin/programs/program/assign/",
         {"patient": clinic1_rows["patient"].pk, "physio": physio2.pk, "start_date": "2026-12-01"},
     )
 

@@ -3,8 +3,6 @@ this file instead of the portal. Checked against Django 5.2 (the version in requ
 read the internal again and update both the code and this test.
 
 - portal/cache.py: `RedisCacheClient._get_connection_pool(write)` and `._client` (a client per pool, reused).
-- programs/forms.py: `ModelForm._post_clean()` runs the model's validation once the form's own is done
-  (ProgramAddForm puts the assignment rules of the service there instead of the model's constraint check).
 - portal/scoping.py: the admin changelist's row checkbox markup (`action_checkbox`), written out by hand.
 """
 
@@ -12,7 +10,6 @@ import inspect
 
 import django
 import redis
-from django import forms
 from django.contrib import admin
 from django.contrib.admin import helpers
 from django.core.cache.backends.redis import RedisCacheClient
@@ -30,27 +27,6 @@ def test_the_redis_cache_client_internals_the_portal_reuses():
     assert list(inspect.signature(client._get_connection_pool).parameters) == ["write"]
     assert client._client is redis.Redis
     assert "self._get_connection_pool(write)" in inspect.getsource(RedisCacheClient.get_client)
-
-
-def test_model_form_post_clean_runs_after_clean_and_its_errors_reach_the_form(db):
-    calls = []
-
-    class Form(forms.ModelForm):
-        class Meta:
-            model = Clinic
-            fields = ["name", "slug"]
-
-        def clean(self):
-            calls.append("clean")
-            return super().clean()
-
-        def _post_clean(self):
-            calls.append("_post_clean")
-            self.add_error(None, "refused by the service")
-
-    form = Form({"name": "A", "slug": "a"})
-    assert not form.is_valid()
-    assert calls == ["clean", "_post_clean"] and form.non_field_errors() == ["refused by the service"]
 
 
 def test_the_row_checkbox_is_the_markup_django_would_render(db):

@@ -79,10 +79,20 @@ def test_changelist_search_and_change_pages_open(request, client, library, model
     assert client.get(f"{url}{library[model].pk}/change/").status_code == 200
 
 
-@pytest.mark.parametrize("model", ["exercise", "programtemplate", "templatephase", "program"])
+@pytest.mark.parametrize("model", ["exercise", "programtemplate", "templatephase"])
 def test_add_pages_open(client, physio, model):
     client.force_login(physio)
     assert client.get(f"/admin/programs/{model}/add/").status_code == 200
+
+
+def test_adding_a_programme_is_the_assign_page_with_the_patient_kept(client, physio, patient):
+    """One door: "Add program" (and a link with ?patient=) opens the assign page, the patient chosen."""
+    client.force_login(physio)
+    response = client.get(f"{PROGRAMS}add/", {"patient": patient.pk})
+    assert response.status_code == 302 and response["Location"] == f"{PROGRAMS}assign/?patient={patient.pk}"
+    page = client.get(response["Location"])
+    assert page.context["form"]["patient"].value() == str(patient.pk)
+    assert page.context["form"]["physio"].value() == physio.pk
 
 
 def test_change_history_cannot_be_added_or_edited(client, physio, program):
@@ -219,10 +229,10 @@ def test_assign_page_refuses_a_second_active_program_and_keeps_the_input(client,
     assert Program.objects.count() == 1
 
 
-def test_add_page_assigns_from_scratch(client, physio, patient):
+def test_assign_page_assigns_from_scratch(client, physio, patient):
     client.force_login(physio)
     response = client.post(
-        f"{PROGRAMS}add/",
+        f"{PROGRAMS}assign/",
         {"patient": patient.pk, "physio": physio.pk, "start_date": "2026-02-02", "title": "", "goals": "Walk more"},
     )
     assert response.status_code == 302
@@ -235,11 +245,12 @@ def test_add_page_assigns_from_scratch(client, physio, patient):
     # Another clinic's patient is not even a choice: naming them in the error would leak their name.
     [("patient2", "Select a valid choice."), ("program", services.ONE_ACTIVE_MESSAGE)],
 )
-def test_add_page_refuses_bad_assignments_with_a_clear_message(request, client, physio, patient_fixture, message):
+def test_assign_page_refuses_bad_assignments_with_a_clear_message(request, client, physio, patient_fixture, message):
     value = request.getfixturevalue(patient_fixture)
     patient = getattr(value, "patient", value)
     client.force_login(physio)
-    response = client.post(f"{PROGRAMS}add/", {"patient": patient.pk, "physio": physio.pk, "start_date": "2026-02-02"})
+    data = {"patient": patient.pk, "physio": physio.pk, "start_date": "2026-02-02"}
+    response = client.post(f"{PROGRAMS}assign/", data)
     assert response.status_code == 200
     assert message in response.content.decode()
 
@@ -346,7 +357,7 @@ def test_actions_pause_resume_advance_and_complete(client, physio, program):
     assert Program.objects.get(pk=program.pk).status == "paused"
     _act(client, "resume", [program])
     response = _act(client, "advance_phase", [program])
-    assert "Moved to the next phase: 1 program." in response.content.decode()
+    assert "1 program moved to the next phase." in response.content.decode()
     program.refresh_from_db()
     assert program.current_phase.order == 2
     response = _act(client, "advance_phase", [program])
@@ -355,10 +366,23 @@ def test_actions_pause_resume_advance_and_complete(client, physio, program):
     assert Program.objects.get(pk=program.pk).status == "completed"
 
 
+def test_an_action_refused_for_one_programme_names_it_and_logs_only_what_changed(client, physio, program):
+    """The shared runner (portal/admin_actions.py): one refusal does not stop the rest; the admin log says who."""
+    from django.contrib.admin.models import LogEntry
+
+    client.force_login(physio)
+    _act(client, "advance_phase", [program])
+    html = _act(client, "advance_phase", [program]).content.decode()
+    assert f"{program}: This program is already in its last phase" in html
+    assert list(LogEntry.objects.values_list("user", "object_id", "change_message")) == [
+        (physio.pk, str(program.pk), "Action: moved to the next phase")
+    ]
+
+
 def test_duplicate_action_makes_a_paused_copy(client, physio, program):
     client.force_login(physio)
     response = _act(client, "duplicate", [program])
-    assert "Duplicated 1 program." in response.content.decode()
+    assert "1 program duplicated." in response.content.decode()
     copy = Program.objects.exclude(pk=program.pk).get()
     assert copy.status == "paused" and copy.items.count() == program.items.count()
 

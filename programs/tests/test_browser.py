@@ -28,7 +28,7 @@ def test_physio_assigns_a_template_reorders_and_changes_a_dosage(demo, browser_p
     login(page, "physio@example.com", DEMO_PASSWORD)
 
     page.goto("/admin/programs/program/")
-    page.get_by_role("link", name="Assign a template to a patient").click()
+    page.get_by_role("link", name="Assign a programme to a patient").click()
     page.locator(".field-patient .select2-selection").click()
     page.locator(".select2-search__field").fill("Jordan")
     page.locator(".select2-results__option", has_text="Jordan Evans").click()
