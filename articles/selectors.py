@@ -1,56 +1,31 @@
-"""Reads of published articles, cached. Every service that changes an article calls `invalidate()`; a change to
-the exercise library (which article pages embed as cards) makes them stale too."""
+"""Reads of published articles, from the page cache (portal.pagecache) under the articles' topic, bumped by
+every save or delete of an article or what it shows (receivers connected in `articles.apps`). An article page
+also depends on the exercise library, whose cards it embeds."""
 
 import hashlib
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db import connection
 from django.db.models import Prefetch, Q
 
 from articles.models import Article, Condition, Tag
 from articles.rendering import mentioned_exercise_slugs, render_markdown
-from portal.cache import GENERATION_KEY
-from portal.pagecache import bump_version
+from portal.pagecache import cached
 from programs.models import Exercise
-from programs.selectors import VERSION_KEY as LIBRARY_VERSION_KEY
+from programs.selectors import LIBRARY
 
-VERSION_KEY = "articles:version"
+ARTICLES = "articles"
 PAGE_SIZE = 10
-TIMEOUT = 60 * 60
-
-
 # What an article page shows: the articles, and the exercises embedded in them.
-PAGE_VERSIONS = [VERSION_KEY, LIBRARY_VERSION_KEY]
-
-
-def _version() -> str:
-    """The articles' and the library's versions and the cache's generation (new after a Redis outage)."""
-    found = cache.get_many([*PAGE_VERSIONS, GENERATION_KEY])
-    version = found.get(VERSION_KEY)
-    if version is None:
-        version = 1
-        cache.add(VERSION_KEY, version, timeout=None)
-    return f"{version}:{found.get(LIBRARY_VERSION_KEY)}:{found.get(GENERATION_KEY)}"
-
-
-def invalidate() -> None:
-    """Make every cached article page stale (a new version number in every key)."""
-    bump_version(VERSION_KEY)
-
-
-def _cached(key: str, build):
-    key = f"articles:v{_version()}:{key}"
-    value = cache.get(key)
-    if value is None:
-        value = build()
-        cache.set(key, value, TIMEOUT)
-    return value
+ARTICLE_PAGE = (ARTICLES, LIBRARY)
 
 
 def filters() -> dict:
-    return _cached("filters", lambda: {"conditions": list(Condition.objects.all()), "tags": list(Tag.objects.all())})
+    def build():
+        return {"conditions": list(Condition.objects.all()), "tags": list(Tag.objects.all())}
+
+    return cached("articles:filters", build, depends_on=[ARTICLES])
 
 
 def _search(queryset, query: str):
@@ -102,13 +77,12 @@ def published_page(*, condition: str = "", tag: str = "", query: str = "", page:
     ):
         return {**build(), "cacheable": False}
     params = hashlib.sha256(f"{condition}\0{tag}\0{page}".encode()).hexdigest()[:32]
-    key = f"articles:v{_version()}:list:{params}"
-    found = cache.get(key)
-    if found is None:
-        found = build()
-        if found["cacheable"]:
-            cache.set(key, found, TIMEOUT)
-    return found
+    found = cached(f"articles:list:{params}", lambda: _if_cacheable(build()), depends_on=[ARTICLES])
+    return found if found is not None else {**build(), "cacheable": False}
+
+
+def _if_cacheable(page: dict) -> dict | None:
+    return page if page["cacheable"] else None
 
 
 def article_with_relations(queryset, **lookup) -> Article | None:
@@ -142,7 +116,7 @@ def published_article(slug: str) -> Article | None:
         article = article_with_relations(Article.objects.published(), slug=slug)
         return with_current_exercises(article) if article else False
 
-    return _cached(f"detail:{slug}", build) or None
+    return cached(f"articles:detail:{slug}", build, depends_on=ARTICLE_PAGE) or None
 
 
 def canonical_url(path: str) -> str:

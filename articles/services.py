@@ -7,7 +7,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from articles import selectors
 from articles.emails import ARTICLE_REVIEW_DUE
 from articles.models import FAQ, MAX_BODY_CHARS, Article, Reference, Revision
 from articles.rendering import mentioned_exercise_slugs, render_markdown
@@ -52,7 +51,6 @@ def save_article(*, article: Article, user) -> Article:
         article.author = user
     article.full_clean()
     article.save()
-    selectors.invalidate()
     return article
 
 
@@ -118,7 +116,6 @@ def _transition(article: Article, user, status: str, note: str, **fields) -> Art
     article.full_clean()
     article.save()
     record_revision(article=article, user=user, note=note)
-    selectors.invalidate()
     return article
 
 
@@ -184,7 +181,6 @@ def mark_reviewed(*, article: Article, user, next_review_due: datetime.date | No
     article.full_clean()
     article.save()
     record_revision(article=article, user=user, note="Clinically reviewed")
-    selectors.invalidate()
     return article
 
 

@@ -35,8 +35,8 @@ def article_list(request):
 
     if params["query"]:
         return build()  # free-text search stays uncached (see selectors.published_page)
-    versions = [selectors.VERSION_KEY]
-    return anonymous_page(request, "articles:list", build, versions=versions, params=("condition", "tag", "page"))
+    understood = ("condition", "tag", "page")
+    return anonymous_page(request, "articles:list", build, depends_on=[selectors.ARTICLES], params=understood)
 
 
 @require_GET
@@ -47,7 +47,7 @@ def article_detail(request, slug):
             raise Http404("No such article.")
         return render(request, "articles/article_detail.html", detail_context(article))
 
-    return anonymous_page(request, "articles:detail", build, versions=selectors.PAGE_VERSIONS)
+    return anonymous_page(request, "articles:detail", build, depends_on=selectors.ARTICLE_PAGE)
 
 
 def detail_context(article, preview: bool = False) -> dict:

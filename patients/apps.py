@@ -8,7 +8,7 @@ class PatientsConfig(AppConfig):
 
     def ready(self) -> None:
         import patients.emails  # noqa: F401 - registers the patients' email kinds
-        from patients.page_cache import connect_receivers
+        from patients.page_topics import connect_receivers
         from patients.services import start_check_ins
 
         # A programme assigned starts the patient's outcome check-ins (programs cannot import patients).

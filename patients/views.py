@@ -11,9 +11,10 @@ from django.views.decorators.http import require_POST
 from patients import emails, exports, selectors, services, triage
 from patients.access import patient_required
 from patients.forms import CHECK_IN_FORMS, NewInvitationForm, RedFlagMixin, SessionForm, SettingsForm
-from patients.page_cache import patient_page
+from patients.page_topics import topics
 from patients.questionnaires import Questionnaire
 from portal.models import Patient
+from portal.pagecache import personal_page
 
 
 def _report_red_flags(request, source: str):
@@ -115,12 +116,18 @@ def rotate_calendar(request):
 # --- Today, progress, export, calendar --------------------------------------------------------------
 
 
+def _own_page(request, name, view):
+    """A patient's page from the cache (portal.pagecache) until something on it changes or their day ends."""
+    zone = lambda: request.patient.timezone  # noqa: E731 - known once `view` has checked the patient
+    return personal_page(request, name, view, depends_on=topics(request.user.pk), zone=zone)
+
+
 @never_cache
 @login_required
 def today(request):
     if request.method == "POST":
         return _log_session(request)
-    return patient_page(request, "today", _today_page)
+    return _own_page(request, "today", _today_page)
 
 
 @patient_required
@@ -178,7 +185,7 @@ def session_done(request, pk):
 @never_cache
 @login_required
 def progress(request):
-    return patient_page(request, "progress", _progress_page)
+    return _own_page(request, "progress", _progress_page)
 
 
 @patient_required

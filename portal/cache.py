@@ -6,8 +6,8 @@ unreachable every read is a miss and every write is dropped, and the site keeps 
 for `RETRY_AFTER` seconds, so an outage costs one connection timeout per process, not one per call. Dropped
 writes are what make copies stale: a version bump lost in the outage would let an old page be served once
 Redis is back. So the first call that reaches Redis after this process dropped a write gives
-`GENERATION_KEY` a new value; every page cache keys its copies on it (portal.pagecache, patients.page_cache,
-articles.selectors), so all copies made before are stale at once.
+`GENERATION_KEY` a new value; the page cache (portal.pagecache) keys every copy on it,
+so all copies made before are stale at once.
 
 Reusing clients: Django's `RedisCacheClient.get_client()` builds a new `redis.Redis` for every cache
 operation, and each one fills a dict of about 170 response callbacks: on a cached logged-in page that was a

@@ -184,6 +184,8 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# How long a cached page lives at most (portal/pagecache.py); every change makes it stale before that.
+PAGE_CACHE_TIMEOUT = env.int("PAGE_CACHE_TIMEOUT", default=60 * 60)
 
 # Redis (the default, REDIS_URL) or RabbitMQ (amqp://…): the outbox fault tests run on both in CI.
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or "memory://")

@@ -1,5 +1,6 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_delete, post_save
+
+from portal.pagecache import bump_on  # no models: safe to import while apps load
 
 
 class ProgramsConfig(AppConfig):
@@ -7,11 +8,10 @@ class ProgramsConfig(AppConfig):
 
     def ready(self):
         from programs.models import Exercise, ExerciseImage
-        from programs.selectors import invalidate_library
+        from programs.selectors import LIBRARY
 
         # Cache invalidation only (no business logic): every write path to the library makes its pages stale.
         for model in (Exercise, ExerciseImage):
-            post_save.connect(invalidate_library, sender=model, dispatch_uid=f"exercise-pages-{model.__name__}")
-            post_delete.connect(invalidate_library, sender=model, dispatch_uid=f"exercise-pages-{model.__name__}-del")
+            bump_on(model, LIBRARY)
 
         import programs.emails  # noqa: F401 - registers the programs' email kinds

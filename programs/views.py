@@ -31,8 +31,8 @@ def exercise_list(request):
         response.page_cacheable = (not form.is_bound or form.is_valid()) and asked in (None, str(page.number))
         return response
 
-    versions = [selectors.VERSION_KEY]
-    return anonymous_page(request, "exercises:list", build, versions=versions, params=("body_region", "kind", "page"))
+    params = ("body_region", "kind", "page")
+    return anonymous_page(request, "exercises:list", build, depends_on=[selectors.LIBRARY], params=params)
 
 
 def exercise_detail(request, slug):

@@ -7,7 +7,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from patients import page_cache, services
+from patients import services
+from portal import pagecache
 from patients.tests.test_today_page import items_of, session_post
 from programs.models import Exercise
 from programs.services import advance_phase, pause_program, update_program_item
@@ -51,7 +52,7 @@ def test_a_repeat_visit_is_one_query_and_gets_fresh_tokens(patient_client, progr
     (csrf1, form1), (csrf2, form2) = tokens(first), tokens(second)
     assert len(csrf2) == 2 and len(form2) == 1  # the log-out form and the session form
     assert not set(csrf1) & set(csrf2) and form1 != form2
-    for placeholder in (page_cache.CSRF_PLACEHOLDER, page_cache.FORM_TOKEN_PLACEHOLDER):
+    for placeholder in (pagecache.CSRF_PLACEHOLDER, pagecache.FORM_TOKEN_PLACEHOLDER):
         assert placeholder not in first and placeholder not in second
 
 

@@ -78,3 +78,14 @@ def test_the_checker_sees_what_it_must_forbid():
     source = 'def f():\n    from patients.services import x\nclass P:\n    p = models.ForeignKey("patients.Patient")\n'
     assert [(app, inner) for app, _line, inner in imported_apps(ast.parse(source))] == [("patients", True)]
     assert MODEL_REFERENCE.findall(source) == ["patients"]
+
+
+# The one page cache: no other production module keeps copies in the cache (portal.cache is the backend itself;
+# the password-reset limiter keeps a counter, not a copy of anything).
+CACHE_USERS = {"portal/pagecache.py", "portal/cache.py", "portal/accounts.py", "portal/settings.py"}
+
+
+def test_only_the_page_cache_keeps_copies_in_the_cache():
+    users = {path for _app, path, source in production_modules() if "django.core.cache" in source and "conftest" not in path}
+    assert users <= CACHE_USERS, "cache pages and values through portal.pagecache (one invalidation rule)"
+    assert "portal/pagecache.py" in users  # the checker reads the modules it must

@@ -1,0 +1,51 @@
+"""What a patient's own pages (/my/, /my/progress/) depend on, for the page cache (portal.pagecache).
+
+Their topic is the patient's user: bumped whenever a row the pages show is saved or deleted (every write path,
+the admin's included; the user's and the patient's own rows too, so a deactivated user or an archived
+patient gets the full checks again). They also depend on the exercise library.
+"""
+
+from django.contrib.auth import get_user_model
+
+from patients.models import Alert, CheckIn, CheckInSchedule, ExerciseLog, SessionLog
+from portal.models import Patient
+from portal.pagecache import bump_on
+from programs.models import Program, ProgramItem, ProgramPhase
+from programs.selectors import LIBRARY
+
+
+def topics(user_id: int) -> list[str]:
+    return [f"patient:{user_id}", LIBRARY]
+
+
+def _watched_models() -> dict:
+    """Every model the patient's pages show, and how to find the user whose pages a changed row is on."""
+
+    def user_of(model, path: str):
+        return lambda pk: model.objects.filter(pk=pk).values_list(path, flat=True).first()
+
+    patient_user = user_of(Patient, "user_id")
+    program_user = user_of(Program, "patient__user_id")
+    session_user = user_of(SessionLog, "patient__user_id")
+    return {
+        get_user_model(): lambda row: row.pk,
+        Patient: lambda row: row.user_id,
+        Program: lambda row: patient_user(row.patient_id),
+        ProgramPhase: lambda row: program_user(row.program_id),
+        ProgramItem: lambda row: program_user(row.program_id),
+        SessionLog: lambda row: patient_user(row.patient_id),
+        ExerciseLog: lambda row: session_user(row.session_id),
+        CheckIn: lambda row: patient_user(row.patient_id),
+        CheckInSchedule: lambda row: patient_user(row.patient_id),
+        Alert: lambda row: patient_user(row.patient_id),  # a red flag's hold changes Today
+    }
+
+
+def connect_receivers() -> None:
+    for model, find_user in _watched_models().items():
+
+        def touched(row, find_user=find_user) -> list[str]:
+            user_id = find_user(row)
+            return [f"patient:{user_id}"] if user_id else []
+
+        bump_on(model, touched)
