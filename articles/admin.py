@@ -167,11 +167,13 @@ class ArticleAdmin(admin.ModelAdmin):
     # --- saving through the service ---------------------------------------------------------------------
 
     def save_model(self, request, obj, form, change):
-        services.save_article(article=obj, user=request.user)
+        """Saved with its related rows in `save_related`, through the one service (a revision of the whole)."""
 
     def save_related(self, request, form, formsets, change):
-        super().save_related(request, form, formsets, change)
-        services.record_revision(article=form.instance, user=request.user, note="Edited" if change else "Created")
+        def related() -> None:
+            super(ArticleAdmin, self).save_related(request, form, formsets, change)
+
+        services.save_article(article=form.instance, user=request.user, save_related=related)
 
     # --- actions ---------------------------------------------------------------------------------------------
 

@@ -191,13 +191,30 @@ def _exercises() -> None:
         )
 
 
-def _article(slug: str, *, author, title: str, summary: str, body: str, conditions=(), tags=()) -> Article:
+def _article(slug: str, *, author, title: str, summary: str, body: str, conditions=(), tags=(), more=None) -> Article:
     article = Article.objects.filter(slug=slug).first() or Article(slug=slug)
     article.title, article.summary, article.body, article.author = title, summary, body, author
-    services.save_article(article=article, user=author)
-    article.conditions.set(Condition.objects.filter(slug__in=conditions))
-    article.tags.set(Tag.objects.filter(slug__in=tags))
-    return article
+
+    def save_related() -> None:
+        article.conditions.set(Condition.objects.filter(slug__in=conditions))
+        article.tags.set(Tag.objects.filter(slug__in=tags))
+        if more:
+            more(article)
+
+    return services.save_article(article=article, user=author, note="Demo content", save_related=save_related)
+
+
+def _back_pain_extras(back: Article) -> None:
+    back.related_exercises.set(Exercise.objects.filter(slug__in=list(EXERCISES)))
+    back.faqs.all().delete()
+    FAQ.objects.bulk_create(
+        FAQ(article=back, question=q, answer=a, position=i) for i, (q, a) in enumerate(BACK_PAIN_FAQS)
+    )
+    back.references.all().delete()
+    Reference.objects.bulk_create(
+        Reference(article=back, title=t, source=s, url=u, position=i)
+        for i, (t, s, u) in enumerate(BACK_PAIN_REFERENCES)
+    )
 
 
 def seed(demo: dict) -> None:
@@ -217,18 +234,8 @@ def seed(demo: dict) -> None:
         body=BACK_PAIN_BODY,
         conditions=[slug for _name, slug in CONDITIONS],
         tags=["lower-back", "exercise", "self-care"],
+        more=_back_pain_extras,
     )
-    back.related_exercises.set(Exercise.objects.filter(slug__in=list(EXERCISES)))
-    back.faqs.all().delete()
-    FAQ.objects.bulk_create(
-        FAQ(article=back, question=q, answer=a, position=i) for i, (q, a) in enumerate(BACK_PAIN_FAQS)
-    )
-    back.references.all().delete()
-    Reference.objects.bulk_create(
-        Reference(article=back, title=t, source=s, url=u, position=i)
-        for i, (t, s, u) in enumerate(BACK_PAIN_REFERENCES)
-    )
-    services.record_revision(article=back, user=editor, note="Demo content")
     if back.status != Article.Status.PUBLISHED:
         services.mark_reviewed(article=back, user=physio)
         services.publish_now(article=back, user=editor)

@@ -1,6 +1,7 @@
 """Article use cases: save, the review and publishing workflow, revisions and review reminders."""
 
 import datetime
+from collections.abc import Callable
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -42,8 +43,11 @@ def validate_body(body: str) -> dict[str, Exercise]:
 
 
 @transaction.atomic
-def save_article(*, article: Article, user) -> Article:
-    """Render the Markdown, validate and save. Revisions are recorded by `record_revision` once m2m are saved."""
+def save_article(*, article: Article, user, note: str = "", save_related: Callable[[], None] | None = None) -> Article:
+    """The one door for an article's content (the admin, a restore and the demo seed all come here): check the
+    body, render it, save the article, then its related rows (`save_related`: the admin's many-to-many fields
+    and inline references and FAQs), and record a revision of the whole, all in one transaction."""
+    created = article.pk is None
     exercises = validate_body(article.body)
     rendered = render_markdown(article.body, exercises)
     article.body_html, article.toc = rendered.html, rendered.toc
@@ -51,6 +55,9 @@ def save_article(*, article: Article, user) -> Article:
         article.author = user
     article.full_clean()
     article.save()
+    if save_related is not None:
+        save_related()
+    _record_revision(article=article, user=user, note=note or ("Created" if created else "Edited"))
     return article
 
 
@@ -66,8 +73,7 @@ def snapshot(article: Article) -> dict:
     return data
 
 
-@transaction.atomic
-def record_revision(*, article: Article, user, note: str = "") -> Revision:
+def _record_revision(*, article: Article, user, note: str = "") -> Revision:
     data = snapshot(article)
     previous = article.revisions.first()
     changed = [key for key in data if previous is None or previous.snapshot.get(key) != data[key]]
@@ -84,15 +90,17 @@ def restore_revision(*, revision: Revision, user) -> Article:
     data = revision.snapshot
     for name in ("title", "slug", "summary", "body", "hero_alt", "author_id"):
         setattr(article, name, data[name])
-    save_article(article=article, user=user)
-    for name in SNAPSHOT_M2M:
-        getattr(article, name).set(data[name])
-    article.references.all().delete()
-    Reference.objects.bulk_create(Reference(article=article, **row) for row in data["references"])
-    article.faqs.all().delete()
-    FAQ.objects.bulk_create(FAQ(article=article, **row) for row in data["faqs"])
-    record_revision(article=article, user=user, note=f"Restored the revision of {revision.created_at:%Y-%m-%d %H:%M}")
-    return article
+
+    def save_related() -> None:
+        for name in SNAPSHOT_M2M:
+            getattr(article, name).set(data[name])
+        article.references.all().delete()
+        Reference.objects.bulk_create(Reference(article=article, **row) for row in data["references"])
+        article.faqs.all().delete()
+        FAQ.objects.bulk_create(FAQ(article=article, **row) for row in data["faqs"])
+
+    note = f"Restored the revision of {revision.created_at:%Y-%m-%d %H:%M}"
+    return save_article(article=article, user=user, note=note, save_related=save_related)
 
 
 def _require_publishable(article: Article) -> None:
@@ -115,7 +123,7 @@ def _transition(article: Article, user, status: str, note: str, **fields) -> Art
     article.status = status
     article.full_clean()
     article.save()
-    record_revision(article=article, user=user, note=note)
+    _record_revision(article=article, user=user, note=note)
     return article
 
 
@@ -180,7 +188,7 @@ def mark_reviewed(*, article: Article, user, next_review_due: datetime.date | No
     article.clinical_reviewer, article.last_reviewed, article.next_review_due = user, today, next_review_due
     article.full_clean()
     article.save()
-    record_revision(article=article, user=user, note="Clinically reviewed")
+    _record_revision(article=article, user=user, note="Clinically reviewed")
     return article
 
 

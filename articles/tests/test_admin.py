@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from articles import services
 from articles.models import Article
-from articles.tests.factories import ArticleFactory, ExerciseFactory, published_article, reviewed
+from articles.tests.factories import ArticleFactory, ExerciseFactory, TagFactory, published_article, reviewed
 from programs.tests.factories import png_bytes
 
 pytestmark = pytest.mark.django_db
@@ -68,6 +68,23 @@ def test_editor_creates_an_article_through_the_form_and_a_revision_is_kept(clien
     assert article.author == editor and article.status == Article.Status.DRAFT
     revision = article.revisions.get()
     assert revision.created_by == editor and revision.snapshot["title"] == "Walking for back pain"
+
+
+def test_one_admin_save_is_one_revision_with_the_inline_rows_and_tags_in_it(client, editor):
+    ExerciseFactory(slug="walking")
+    tag = TagFactory(name="Walking")
+    client.force_login(editor)
+    faq = {
+        "faqs-TOTAL_FORMS": "1",
+        "faqs-0-question": "How far?",
+        "faqs-0-answer": "Start small.",
+        "faqs-0-position": "0",
+    }
+    response = client.post(f"{CHANGELIST}add/", form_data(tags=[tag.pk], **faq))
+    assert response.status_code == 302, response.content.decode()[:3000]
+    revision = Article.objects.get(slug="walking-for-back-pain").revisions.get()
+    assert revision.snapshot["tags"] == [tag.pk] and revision.note == "Created"
+    assert [row["question"] for row in revision.snapshot["faqs"]] == ["How far?"]
 
 
 def test_unknown_exercise_slug_is_shown_as_an_error_and_the_text_kept(client, editor):
@@ -182,10 +199,9 @@ def test_draft_preview_is_for_staff_only(client, request, editor, user, status):
 
 def test_revision_is_restored_from_the_admin_after_a_confirmation(client, editor):
     article = draft(editor, title="Original")
-    first = services.record_revision(article=article, user=editor)
+    first = article.revisions.first()
     article.title = "Changed"
     services.save_article(article=article, user=editor)
-    services.record_revision(article=article, user=editor)
     client.force_login(editor)
     change = client.get(f"{CHANGELIST}{article.pk}/change/").content.decode()
     url = f"{CHANGELIST}{article.pk}/revisions/{first.pk}/restore/"
@@ -198,7 +214,7 @@ def test_revision_is_restored_from_the_admin_after_a_confirmation(client, editor
 
 def test_physio_cannot_restore_revisions(client, editor, physio):
     article = draft(editor)
-    revision = services.record_revision(article=article, user=editor)
+    revision = article.revisions.first()
     client.force_login(physio)
     assert client.post(f"{CHANGELIST}{article.pk}/revisions/{revision.pk}/restore/").status_code == 403
 

@@ -115,14 +115,17 @@ def test_revisions_record_who_changed_what_and_restore_brings_content_back(edito
     article.conditions.set([condition])
     ReferenceFactory(article=article, title="Old reference")
     FAQFactory(article=article, question="Old question?")
-    first = services.record_revision(article=article, user=editor)
+    first = services.save_article(article=article, user=editor).revisions.first()  # with the rows added since
     article.title, article.body = "Second title", "## New\n\nnew text"
-    services.save_article(article=article, user=physio)
-    article.conditions.clear()
-    article.references.all().delete()
-    second = services.record_revision(article=article, user=physio)
+
+    def drop_related():
+        article.conditions.clear()
+        article.references.all().delete()
+
+    services.save_article(article=article, user=physio, save_related=drop_related)
+    second = article.revisions.first()
     assert {"title", "body", "conditions", "references"} <= set(second.changed_fields)
-    assert second.created_by == physio
+    assert second.created_by == physio and second.note == "Edited"
 
     services.restore_revision(revision=first, user=editor)
     article.refresh_from_db()
@@ -131,12 +134,13 @@ def test_revisions_record_who_changed_what_and_restore_brings_content_back(edito
     assert list(article.conditions.all()) == [condition]
     assert [ref.title for ref in article.references.all()] == ["Old reference"]
     assert [faq.question for faq in article.faqs.all()] == ["Old question?"]
-    assert Revision.objects.filter(article=article).count() == 3
+    assert Revision.objects.filter(article=article).count() == 4  # created, first, second, restored
+    assert article.revisions.first().note.startswith("Restored the revision of")
 
 
 def test_restore_keeps_the_workflow_state(editor, physio):
     article = published_article(reviewer=physio, author=editor, title="Live")
-    revision = services.record_revision(article=article, user=editor)
+    revision = article.revisions.first()
     services.restore_revision(revision=revision, user=editor)
     article.refresh_from_db()
     assert article.status == Article.Status.PUBLISHED and article.clinical_reviewer == physio

@@ -8,8 +8,8 @@ import pytest
 from django.utils import timezone
 
 from patients import services
-from portal import pagecache
 from patients.tests.test_today_page import items_of, session_post
+from portal import pagecache
 from programs.models import Exercise
 from programs.services import advance_phase, pause_program, update_program_item
 

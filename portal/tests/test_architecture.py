@@ -86,6 +86,8 @@ CACHE_USERS = {"portal/pagecache.py", "portal/cache.py", "portal/accounts.py", "
 
 
 def test_only_the_page_cache_keeps_copies_in_the_cache():
-    users = {path for _app, path, source in production_modules() if "django.core.cache" in source and "conftest" not in path}
+    users = {
+        path for _app, path, source in production_modules() if "django.core.cache" in source and "conftest" not in path
+    }
     assert users <= CACHE_USERS, "cache pages and values through portal.pagecache (one invalidation rule)"
     assert "portal/pagecache.py" in users  # the checker reads the modules it must
