@@ -16,7 +16,7 @@ from portal import audit
 from portal.admin_actions import Note, confirm_and_apply
 from portal.models import Patient
 from portal.outbox.models import EmailOptOut
-from portal.scoping import ClinicScopedAdmin
+from portal.scoping import ClinicScopedAdmin, ReadOnlyAdmin
 from portal.security import normalise_email
 
 PROFILE_FIELDS = ["clinic", "primary_physio", "date_of_birth", "phone", "timezone"]
@@ -419,21 +419,12 @@ class ExerciseLogInline(admin.TabularInline):
         return super().get_queryset(request).select_related("item__exercise")
 
 
-class PatientRecordAdmin(ClinicScopedAdmin):
+class PatientRecordAdmin(ReadOnlyAdmin, ClinicScopedAdmin):
     """What a patient recorded (sessions, check-ins, red flags): read-only, their record, not staff's to edit."""
 
     clinic_lookup = "patient__clinic"
     list_select_related = ["patient__user"]
     search_fields = ["patient__user__email", "patient__user__first_name", "patient__user__last_name"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(SessionLog)

@@ -2,20 +2,23 @@
 
 Their topic is the patient's user: bumped whenever a row the pages show is saved or deleted (every write path,
 the admin's included; the user's and the patient's own rows too, so a deactivated user or an archived
-patient gets the full checks again). They also depend on the exercise library.
+patient gets the full checks again). They also depend on the exercise library and on the clinics (the
+emergency number a patient is told to call is their clinic's).
 """
 
 from django.contrib.auth import get_user_model
 
 from patients.models import Alert, CheckIn, CheckInSchedule, ExerciseLog, SessionLog
-from portal.models import Patient
+from portal.models import Clinic, Patient
 from portal.pagecache import bump_on
 from programs.models import Program, ProgramItem, ProgramPhase
 from programs.selectors import LIBRARY
 
+CLINICS = "clinics"  # the footer's emergency number and department are the clinic's; clinics change rarely
+
 
 def topics(user_id: int) -> list[str]:
-    return [f"patient:{user_id}", LIBRARY]
+    return [f"patient:{user_id}", LIBRARY, CLINICS]
 
 
 def _watched_models() -> dict:
@@ -42,6 +45,7 @@ def _watched_models() -> dict:
 
 
 def connect_receivers() -> None:
+    bump_on(Clinic, CLINICS)
     for model, find_user in _watched_models().items():
 
         def touched(row, find_user=find_user) -> list[str]:

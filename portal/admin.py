@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from portal import accounts, roles
 from portal.models import AuditEvent, Clinic, User
-from portal.scoping import ClinicScopedAdmin
+from portal.scoping import ClinicScopedAdmin, ReadOnlyAdmin
 
 
 @admin.register(Clinic)
@@ -78,7 +78,7 @@ class UserAdmin(ClinicScopedAdmin, DjangoUserAdmin):
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(ClinicScopedAdmin):
+class AuditEventAdmin(ReadOnlyAdmin, ClinicScopedAdmin):
     """Readable by the clinic admin; nobody can add, change or delete an entry."""
 
     audited = False
@@ -88,15 +88,6 @@ class AuditEventAdmin(ClinicScopedAdmin):
     search_fields = ["actor__email", "object_id", "path"]
     date_hierarchy = "at"
     show_full_result_count = False
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 import portal.outbox.admin  # noqa: E402, F401 - registers the outbox admin

@@ -109,3 +109,17 @@ class ClinicScopedAdmin(admin.ModelAdmin):
     def history_view(self, request, object_id, extra_context=None):
         self._require_visible(request, object_id)
         return super().history_view(request, object_id, extra_context)
+
+
+class ReadOnlyAdmin:
+    """A record kept as it happened (the audit log, a programme's history, what a patient recorded): listed and
+    opened by whoever may view it, never added, changed or deleted in the admin. Put it before the admin class."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

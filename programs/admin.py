@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from portal.admin_actions import apply_to_each
 from portal.models import Patient
-from portal.scoping import ClinicScopedAdmin
+from portal.scoping import ClinicScopedAdmin, ReadOnlyAdmin
 from programs import services
 from programs.forms import (
     AssignProgramForm,
@@ -170,7 +170,7 @@ class ProgramItemInline(KnownExercisesInline):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
-class ProgramChangeInline(admin.TabularInline):
+class ProgramChangeInline(ReadOnlyAdmin, admin.TabularInline):
     model = ProgramChange
     fk_name = "program"
     extra = 0
@@ -182,12 +182,6 @@ class ProgramChangeInline(admin.TabularInline):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("actor")
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Program)
@@ -418,19 +412,10 @@ def _save_items(request, program, formset):
 
 
 @admin.register(ProgramChange)
-class ProgramChangeAdmin(ClinicScopedAdmin):
+class ProgramChangeAdmin(ReadOnlyAdmin, ClinicScopedAdmin):
     clinic_lookup = "program__patient__clinic"
     list_display = ["at", "program", "actor", "action", "summary"]
     list_filter = ["action"]
     list_select_related = ["program", "actor"]
     search_fields = ["summary", "program__title", "program__patient__user__email"]
     readonly_fields = ["program", "item", "actor", "at", "action", "summary", "before", "after"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
