@@ -30,8 +30,9 @@ from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 
 from patients.models import Alert, CheckIn, CheckInSchedule, ExerciseLog, SessionLog
+from patients.pathway import DEFAULT_PATHWAY
 from patients.questionnaires import Questionnaire
-from patients.services import DEFAULT_SCHEDULES, score_answers
+from patients.services import score_answers
 from portal import roles
 from portal.models import AuditEvent, Clinic, Patient
 from portal.outbox.models import OutboundEmail
@@ -209,7 +210,8 @@ def seed_patients(scale: Scale, count: int) -> int:
 def seed_check_in_schedules(scale: Scale) -> int:
     def rows():
         for patient in scale.patients:
-            for questionnaire, every_days, due_at_start in DEFAULT_SCHEDULES:
+            for step in DEFAULT_PATHWAY:
+                questionnaire, every_days, due_at_start = step.questionnaire, step.every_weeks * 7, step.first_week == 0
                 next_due = None
                 if due_at_start and every_days:
                     elapsed = (scale.today - patient.started_on).days

@@ -1,8 +1,10 @@
+from datetime import timedelta
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, OuterRef, Subquery
+from django.db.models import Count, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -11,7 +13,16 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from patients import selectors, services, triage
-from patients.models import Alert, CheckIn, ExerciseLog, FollowUpRules, RedFlagReport, SessionLog
+from patients.models import (
+    Alert,
+    CheckIn,
+    CheckInSchedule,
+    ExerciseLog,
+    FollowUpRules,
+    PathwayStep,
+    RedFlagReport,
+    SessionLog,
+)
 from portal import audit
 from portal.admin_actions import Note, confirm_and_apply
 from portal.models import Patient
@@ -61,6 +72,15 @@ class PatientForm(forms.ModelForm):
         return cleaned
 
 
+class CheckInScheduleInline(admin.TabularInline):
+    """The patient's outcome questionnaires: started from the clinic's pathway when a programme is assigned."""
+
+    model = CheckInSchedule
+    fields = ["questionnaire", "next_due_on", "every_days", "at_discharge", "active"]
+    extra = 0
+    verbose_name_plural = "outcome check-ins (from the clinic's pathway; change them for this patient here)"
+
+
 @admin.register(Patient)
 class PatientAdmin(ClinicScopedAdmin):
     form = PatientForm
@@ -74,6 +94,10 @@ class PatientAdmin(ClinicScopedAdmin):
     fields = ["email", "first_name", "last_name", *PROFILE_FIELDS, "email_opt_outs"]
     actions = ["archive", "resend_invitation"]
     change_form_template = "admin/portal/patient/change_form.html"
+    inlines = [CheckInScheduleInline]
+
+    def get_inlines(self, request, obj):
+        return self.inlines if obj is not None else []  # the schedule starts when a programme is assigned
 
     @admin.display(description="password set", boolean=True)
     def has_password(self, patient):
@@ -127,6 +151,7 @@ class PatientAdmin(ClinicScopedAdmin):
             "original": patient,
             "title": f"Progress of {patient}",
             "progress": selectors.progress(patient, with_alerts=True),
+            "outcomes": selectors.outcomes(patient),
         }
         return TemplateResponse(request, "admin/portal/patient/progress.html", context)
 
@@ -339,6 +364,16 @@ class AlertAdmin(ClinicScopedAdmin):
         )
 
 
+class PathwayStepInline(admin.TabularInline):
+    model = PathwayStep
+    fields = ["questionnaire", "first_week", "every_weeks", "at_discharge"]
+    extra = 0
+    verbose_name_plural = (
+        "outcome pathway: the check-ins a programme starts (none here: STarT Back and Oswestry at the start, "
+        "Oswestry and PSFS every 2 weeks, GROC at 6 weeks; Oswestry, PSFS and GROC again at discharge)"
+    )
+
+
 @admin.register(FollowUpRules)
 class FollowUpRulesAdmin(ClinicScopedAdmin):
     """Each clinic's follow-up emails and alert thresholds; clinic admins edit their own clinic's."""
@@ -376,10 +411,13 @@ class FollowUpRulesAdmin(ClinicScopedAdmin):
                     "no_session_low_hours",
                     "no_session_high_days",
                     "odi_worse_points",
+                    "startback_high_alert",
+                    "groc_worse_at",
                 ]
             },
         ),
     ]
+    inlines = [PathwayStepInline]
 
     def get_readonly_fields(self, request, obj=None):
         return ("clinic",) if obj is not None or not request.user.is_superuser else ()
@@ -481,3 +519,52 @@ class RedFlagReportAdmin(PatientRecordAdmin):
     @admin.display(description="what")
     def what(self, report):
         return "; ".join(report.flag_labels)
+
+
+class DueFilter(admin.SimpleListFilter):
+    title = "due"
+    parameter_name = "due"
+
+    def lookups(self, request, model_admin):
+        return [("overdue", "Overdue"), ("today", "Due today"), ("week", "Due in the next 7 days"), ("none", "Not due")]
+
+    def queryset(self, request, queryset):
+        today = timezone.localdate()
+        match self.value():
+            case "overdue":
+                return queryset.filter(active=True, next_due_on__lt=today)
+            case "today":
+                return queryset.filter(active=True, next_due_on=today)
+            case "week":
+                return queryset.filter(active=True, next_due_on__gt=today, next_due_on__lte=today + timedelta(days=7))
+            case "none":
+                return queryset.filter(Q(active=False) | Q(next_due_on__isnull=True))
+        return queryset
+
+
+@admin.register(CheckInSchedule)
+class CheckInScheduleAdmin(ClinicScopedAdmin):
+    """Due and overdue check-ins across the caseload (completed ones: Check-ins). Dates are the clinic's."""
+
+    clinic_lookup = "patient__clinic"
+    list_display = ["patient", "questionnaire", "next_due_on", "state", "every_days", "at_discharge", "active"]
+    list_display_links = ["patient", "questionnaire"]
+    list_filter = [DueFilter, "questionnaire", "active"]
+    list_select_related = ["patient__user"]
+    search_fields = ["patient__user__email", "patient__user__first_name", "patient__user__last_name"]
+    ordering = ["next_due_on", "pk"]
+    fields = ["patient", "questionnaire", "next_due_on", "every_days", "at_discharge", "active"]
+    readonly_fields = ["patient", "questionnaire"]
+
+    def has_add_permission(self, request):
+        return False  # a programme's assignment starts them; the patient's page adds one
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # stop one instead (active)
+
+    @admin.display(description="state")
+    def state(self, schedule):
+        if not schedule.active or schedule.next_due_on is None:
+            return "not due"
+        days = (schedule.next_due_on - timezone.localdate()).days
+        return "overdue" if days < 0 else "due today" if days == 0 else f"in {days} day(s)"

@@ -17,7 +17,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from patients import triage
-from patients.models import Alert, CheckInSchedule, SessionLog
+from patients.models import Alert, SessionLog
 from portal import roles
 from portal.accounts import INVITATION
 from portal.models import Patient
@@ -116,11 +116,7 @@ def reminder(context: dict) -> dict:
 def check_in_due(context: dict) -> dict:
     """One or more questionnaires are due. Context: {"patient_id", "due_on"}."""
     patient = _patient(context, routine=True)
-    due = list(
-        CheckInSchedule.objects.filter(
-            patient=patient, active=True, next_due_on__isnull=False, next_due_on__lte=patient.local_today()
-        )
-    )
+    due = list(patient.check_in_schedules.due(patient.local_today()))
     if not due:
         raise Cancel("the check-ins were answered already")
     return {

@@ -135,17 +135,17 @@ def fan_out_check_ins_due(now: datetime.datetime | None = None) -> int:
     now = now or timezone.now()
     # Coarse in SQL (the latest local date anywhere is UTC date + 1), exact per time zone below.
     horizon = now.astimezone(datetime.UTC).date() + datetime.timedelta(days=1)
-    due_schedules = CheckInSchedule.objects.filter(
-        patient=OuterRef("pk"), active=True, next_due_on__isnull=False, next_due_on__lte=horizon
-    )
+    due_schedules = CheckInSchedule.objects.due(horizon).filter(patient=OuterRef("pk"))
     disabled = FollowUpRules.objects.filter(check_in_reminders_enabled=False).values("clinic_id")
     candidates = _reachable_patients("check_ins").filter(Exists(due_schedules)).exclude(clinic_id__in=disabled)
     queued = 0
     for rows in batches(candidates, LOCAL_FIELDS):
         schedules: dict[int, list[datetime.date]] = {}
-        for patient_id, due_on in CheckInSchedule.objects.filter(
-            patient_id__in=[row[0] for row in rows], active=True, next_due_on__lte=horizon
-        ).values_list("patient_id", "next_due_on"):
+        for patient_id, due_on in (
+            CheckInSchedule.objects.due(horizon)
+            .filter(patient_id__in=[row[0] for row in rows])
+            .values_list("patient_id", "next_due_on")
+        ):
             schedules.setdefault(patient_id, []).append(due_on)
         batch = []
         for pk, tz_name, quiet_start, quiet_end, email, clinic_id in rows:

@@ -77,7 +77,7 @@ class ODIForm(CheckInForm):
 
 class PSFSForm(CheckInForm):
     questionnaire = q.Questionnaire.PSFS
-    MIN, MAX = 3, 5
+    MIN, MAX = 1, 5  # the published scale: one to five activities
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

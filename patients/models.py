@@ -7,7 +7,19 @@ from django.db import models
 
 from patients import triage
 from patients.questionnaires import Questionnaire
-from programs.models import Side
+from programs.models import Program, Side
+
+
+class CheckInScheduleQuerySet(models.QuerySet):
+    def due(self, today):
+        """What asks to be answered on `today` (the patient's date: `Patient.local_today()`): active, due by
+        then, and not while the routine is paused (by the physio or a red flag's hold) until it resumes.
+        After a programme is completed only its discharge questionnaires stay active (patients.pathway)."""
+        paused = Program.objects.filter(patient=models.OuterRef("patient"), status=Program.Status.PAUSED)
+        active = Program.objects.filter(patient=models.OuterRef("patient"), status=Program.Status.ACTIVE)
+        return self.filter(active=True, next_due_on__isnull=False, next_due_on__lte=today).exclude(
+            models.Q(models.Exists(paused)) & ~models.Q(models.Exists(active))
+        )
 
 
 class CheckInSchedule(models.Model):
@@ -17,7 +29,10 @@ class CheckInSchedule(models.Model):
     questionnaire = models.CharField(max_length=12, choices=Questionnaire.choices)
     every_days = models.PositiveSmallIntegerField(default=0, help_text="0 = ask once.")
     next_due_on = models.DateField(null=True, blank=True, help_text="Empty = not due (e.g. GROC until discharge).")
+    at_discharge = models.BooleanField(default=False, help_text="Asked again when the programme is completed.")
     active = models.BooleanField(default=True)
+
+    objects = CheckInScheduleQuerySet.as_manager()
 
     class Meta:
         ordering = ["next_due_on"]
@@ -68,6 +83,8 @@ class Alert(models.Model):
         PAIN_RISE = "pain_rise", "Pain rising over baseline"
         NO_SESSION = "no_session", "No session logged"
         ODI_WORSE = "odi_worse", "Disability score worse"
+        STARTBACK_HIGH = "startback_high", "High risk on STarT Back"
+        GROC_WORSE = "groc_worse", "Feels worse (GROC)"
 
     Severity = triage.Severity
 
@@ -187,6 +204,15 @@ class FollowUpRules(models.Model):
     no_session_low_hours = models.PositiveSmallIntegerField(default=49, validators=[MinValueValidator(1)])
     no_session_high_days = models.PositiveSmallIntegerField(default=14, validators=[MinValueValidator(1)])
     odi_worse_points = models.PositiveSmallIntegerField(default=10, validators=[MinValueValidator(1)])
+    startback_high_alert = models.BooleanField(
+        "alert on STarT Back high risk", default=True, help_text="High risk points to psychologically informed care."
+    )
+    groc_worse_at = models.SmallIntegerField(
+        "alert on GROC at or below",
+        default=-4,
+        validators=[MinValueValidator(-7), MaxValueValidator(-1)],
+        help_text="−4 = “moderately worse”, −7 = “a very great deal worse”.",
+    )
 
     class Meta:
         verbose_name = "follow-up rules"
@@ -268,3 +294,28 @@ class ExerciseLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.item} in {self.session}"
+
+
+class PathwayStep(models.Model):
+    """One questionnaire of a clinic's outcome pathway: when it is asked after a programme is assigned.
+    A clinic without steps uses the default pathway (patients.pathway.DEFAULT_PATHWAY)."""
+
+    rules = models.ForeignKey(FollowUpRules, on_delete=models.CASCADE, related_name="pathway")
+    questionnaire = models.CharField(max_length=12, choices=Questionnaire.choices)
+    first_week = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(52)],
+        help_text="0 = at the start (baseline); 6 = six weeks in; empty = only at discharge.",
+    )
+    every_weeks = models.PositiveSmallIntegerField(
+        default=0, validators=[MaxValueValidator(52)], help_text="Asked again every N weeks; 0 = once."
+    )
+    at_discharge = models.BooleanField(default=False, help_text="Asked when the programme is completed.")
+
+    class Meta:
+        ordering = ["rules", "questionnaire"]
+        constraints = [models.UniqueConstraint(fields=["rules", "questionnaire"], name="one_step_per_questionnaire")]
+
+    def __str__(self) -> str:
+        return self.get_questionnaire_display()

@@ -1,9 +1,19 @@
-"""The questions patients answer, in our own plain words.
+"""The questions patients answer, in our own plain words, and what their scores mean to them.
 
-Scoring lives in `patients.scoring`; this module only says what is asked.
+Scoring lives in `patients.scoring`; this module only says what is asked and how a result is explained.
+
+Wording. None of the four is reproduced word for word: the Oswestry Disability Index is licensed (Mapi
+Research Trust) and the Keele STarT Back tool's exact wording is Keele University's, available from them for
+free clinical use; PSFS and GROC are short, and their instructions are rewritten here too. Each form says it is
+adapted and from what (`SOURCES`); the items keep the published structure, order and scoring, so scores are
+comparable with the published bands.
 """
 
+from decimal import Decimal
+
 from django.db import models
+
+from patients.scoring import GROC_LABELS
 
 
 class Questionnaire(models.TextChoices):
@@ -147,5 +157,43 @@ STARTBACK_ITEM9_CHOICES = [
     ("very_much", "Very much"),
     ("extremely", "Extremely"),
 ]
+
+SOURCES = {
+    "startback": "Adapted from the Keele STarT Back Screening Tool (Hill et al., 2008), in our own words; "
+    "scored as published.",
+    "odi": "Adapted from the Oswestry Disability Index 2.1a (Fairbank and Pynsent, 2000), in our own words; "
+    "scored as published.",
+    "psfs": "Adapted from the Patient-Specific Functional Scale (Stratford et al., 1995); scored as published.",
+    "groc": "Adapted from the Global Rating of Change scale (Jaeschke et al., 1989); the 15 points as published.",
+}
+
+# What a score means, for the patient: neutral, no band names (clinicians see those in the admin).
+ODI_MEANING = {
+    "minimal": "Your answers suggest back pain makes little difference to your daily activities.",
+    "moderate": "Your answers suggest some difficulty with daily activities such as sitting, lifting or travelling.",
+    "severe": "Your answers suggest back pain is one of the main problems in your daily life.",
+    "crippling": "Your answers suggest back pain affects most parts of your daily life.",
+    "bed-bound": "Your answers suggest back pain affects almost everything you do.",
+}
+STARTBACK_MEANING = {
+    "low": "Your answers suggest your back pain is likely to settle with the right advice and activity.",
+    "medium": "Your answers help your physiotherapist choose the kind of treatment that suits you best.",
+    "high": "Your answers help your physiotherapist choose the kind of support that suits you best, including "
+    "help with the worry and low mood that back pain can bring.",
+}
+
+
+def meaning(questionnaire: str, score: Decimal, band: str) -> str:
+    """One or two sentences a patient reads next to their score."""
+    if questionnaire == Questionnaire.ODI:
+        return f"{ODI_MEANING[band]} (0 = no difficulty, 100 = the most; lower is better.)"
+    if questionnaire == Questionnaire.STARTBACK:
+        return STARTBACK_MEANING[band]
+    if questionnaire == Questionnaire.PSFS:
+        return "The average of your activity scores: 0 = unable to do them, 10 = as well as before. Higher is better."
+    if questionnaire == Questionnaire.GROC:
+        return f"You said: “{GROC_LABELS[int(score)]}” since your treatment began."
+    return ""
+
 
 # The red-flag questions and their triage live in patients.triage.

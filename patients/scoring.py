@@ -39,9 +39,9 @@ def odi(section_scores: list[int | None]) -> Score:
 
 # --- Patient-Specific Functional Scale --------------------------------------------------------
 def psfs(activity_scores: list[int]) -> Score:
-    """3–5 activities, each 0 (unable) to 10 (as before the problem); score = mean."""
-    if not 3 <= len(activity_scores) <= 5:
-        raise ValueError("PSFS needs 3 to 5 activities")
+    """One to five activities, each 0 (unable) to 10 (as before the problem); score = mean."""
+    if not 1 <= len(activity_scores) <= 5:
+        raise ValueError("PSFS needs 1 to 5 activities")
     if any(not 0 <= s <= 10 for s in activity_scores):
         raise ValueError("PSFS activities are scored 0–10")
     value = _round(Decimal(sum(activity_scores)) / len(activity_scores), "0.01")

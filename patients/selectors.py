@@ -11,8 +11,9 @@ from datetime import date, timedelta
 from django.db.models import Avg, Count, Max, Prefetch, Q
 from django.utils import timezone
 
+from patients import scoring
 from patients.charts import LineChart, Series, line_chart
-from patients.models import Alert, CheckIn, ExerciseLog, SessionLog
+from patients.models import Alert, CheckIn, CheckInSchedule, ExerciseLog, SessionLog
 from patients.questionnaires import Questionnaire
 from portal.models import Patient
 from programs.models import Program, ProgramItem, ProgramPhase
@@ -318,3 +319,57 @@ def export_data(patient: Patient) -> dict:
             for c in patient.check_ins.order_by("submitted_at")
         ],
     }
+
+
+# --- Outcomes, as the physio reads them ---------------------------------------------------------------------
+
+
+@dataclass
+class OutcomeRow:
+    day: date
+    score: str
+    band: str  # the published band or risk group, for clinicians
+    detail: str
+
+
+@dataclass
+class Outcome:
+    label: str
+    rows: list[OutcomeRow]
+    schedule: CheckInSchedule | None
+
+
+def _detail(questionnaire: str, answers: dict) -> str:
+    """What the score leaves out; empty for answers not in the shape the forms save."""
+    if questionnaire == Questionnaire.STARTBACK and {"agree", "bothersomeness"} <= set(answers):
+        subscale = scoring.startback_subscale(answers["agree"], answers["bothersomeness"])
+        return f"distress subscale {subscale}/5"
+    if questionnaire == Questionnaire.PSFS:
+        return "; ".join(f"{activity['name']}: {activity['score']}/10" for activity in answers.get("activities", []))
+    if questionnaire == Questionnaire.GROC and "rating" in answers:
+        return scoring.GROC_LABELS[int(answers["rating"])]
+    return ""
+
+
+def outcomes(patient: Patient, *, limit: int = 12) -> list[Outcome]:
+    """Every questionnaire over time, newest first (the last `limit` of each), with its schedule: two queries."""
+    zone = zoneinfo.ZoneInfo(patient.timezone)
+    rows: dict[str, list[OutcomeRow]] = {q: [] for q in Questionnaire.values}
+    for questionnaire, submitted_at, score, band, answers in patient.check_ins.order_by("-submitted_at").values_list(
+        "questionnaire", "submitted_at", "score", "band", "answers"
+    )[: limit * len(Questionnaire.values) * 2]:
+        if len(rows[questionnaire]) < limit:
+            value = f"{float(score):+g}" if questionnaire == Questionnaire.GROC else f"{float(score):g}"
+            day = submitted_at.astimezone(zone).date()
+            rows[questionnaire].append(OutcomeRow(day, value, band, _detail(questionnaire, answers)))
+    schedules = {schedule.questionnaire: schedule for schedule in patient.check_in_schedules.all()}
+    return [Outcome(label, rows[value], schedules.get(value)) for value, label in Questionnaire.choices]
+
+
+def check_in_initial(patient: Patient, questionnaire: str) -> dict:
+    """PSFS offers the patient's activities from their last PSFS again, so the trend compares the same ones."""
+    if questionnaire != Questionnaire.PSFS:
+        return {}
+    last = patient.check_ins.filter(questionnaire=questionnaire).values_list("answers", flat=True).first()
+    activities = (last or {}).get("activities", [])
+    return {f"activity_{i}": activity["name"] for i, activity in enumerate(activities[:5], start=1)}

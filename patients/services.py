@@ -8,8 +8,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max, Q
 from django.utils import timezone
 
-from patients import emails, scoring, triage
-from patients.models import Alert, CheckIn, CheckInSchedule, ExerciseLog, FollowUpRules, RedFlagReport, SessionLog
+from patients import emails, pathway, scoring, triage
+from patients.models import Alert, CheckIn, ExerciseLog, FollowUpRules, RedFlagReport, SessionLog
 from patients.questionnaires import Questionnaire
 from portal.models import Patient
 from portal.security import normalise_email
@@ -86,28 +86,16 @@ def update_patient(*, patient: Patient, first_name: str, last_name: str, **field
 
 # --- Check-ins and alerts ------------------------------------------------------------------------
 
-DEFAULT_SCHEDULES = [
-    # questionnaire, every N days (0 = once), due at the start?
-    (Questionnaire.STARTBACK, 0, True),
-    (Questionnaire.ODI, 7, True),
-    (Questionnaire.PSFS, 14, True),
-    (Questionnaire.GROC, 0, False),  # asked at discharge
-]
-
-
-def schedule_default_check_ins(*, patient: Patient, start: date) -> None:
-    """The outcome questionnaires from the programme's start: a schedule already there is kept as it is."""
-    for questionnaire, every_days, due_at_start in DEFAULT_SCHEDULES:
-        CheckInSchedule.objects.get_or_create(
-            patient=patient,
-            questionnaire=questionnaire,
-            defaults={"every_days": every_days, "next_due_on": start if due_at_start else None},
-        )
-
 
 def start_check_ins(*, program, **_signal) -> None:
-    """Receiver of programs.signals.program_assigned (connected in patients.apps)."""
-    schedule_default_check_ins(patient=program.patient, start=program.start_date)
+    """Receiver of programs.signals.program_assigned (connected in patients.apps): the clinic's pathway."""
+    pathway.start(patient=program.patient, start_date=program.start_date)
+
+
+def end_check_ins(*, program, **_signal) -> None:
+    """Receiver of programs.signals.program_status_changed: a completed programme asks the discharge ones."""
+    if program.status == Program.Status.COMPLETED:
+        pathway.discharge(patient=program.patient)
 
 
 def score_answers(questionnaire: str, answers: dict) -> scoring.Score:
@@ -149,28 +137,31 @@ def submit_check_in(
             check_in.save()
     except IntegrityError:  # the same form posted twice at once: the first one won
         return CheckIn.objects.get(patient=patient, token=token)
-    _advance_schedule(patient, questionnaire)
+    pathway.answered(patient=patient, questionnaire=questionnaire)
     # The view reported these already, before validating the form; the same token makes this a no-op then.
     report_red_flags(patient=patient, flags=check_in.red_flags, token=token, source=f"check-in: {questionnaire}")
-    worse_points = FollowUpRules.for_clinic(patient.clinic_id).odi_worse_points
-    if previous_odi and check_in.score - previous_odi.score >= worse_points:
-        raise_alert(
-            patient=patient,
-            kind=Alert.Kind.ODI_WORSE,
-            severity=Alert.Severity.HIGH,
-            key=f"odi_worse:{check_in.pk}",
-            message=f"Oswestry score rose from {float(previous_odi.score):g} to {float(check_in.score):g}.",
-        )
+    _raise_outcome_alerts(patient, check_in, previous_odi)
     return check_in
 
 
-def _advance_schedule(patient: Patient, questionnaire: str) -> None:
-    schedule = CheckInSchedule.objects.select_for_update().filter(patient=patient, questionnaire=questionnaire).first()
-    if schedule is None:
-        return
-    today = timezone.localdate()
-    schedule.next_due_on = today + timedelta(days=schedule.every_days) if schedule.every_days else None
-    schedule.save(update_fields=["next_due_on"])
+def _raise_outcome_alerts(patient: Patient, check_in: CheckIn, previous_odi: CheckIn | None) -> None:
+    """What the clinic's rules say a physio must see: a worse Oswestry, STarT Back high risk, a GROC at or
+    below the clinic's threshold. At most one alert per check-in."""
+    rules, score, kind = FollowUpRules.for_clinic(patient.clinic_id), float(check_in.score), None
+    if check_in.questionnaire == Questionnaire.ODI and previous_odi:
+        if check_in.score - previous_odi.score >= rules.odi_worse_points:
+            kind, message = (
+                Alert.Kind.ODI_WORSE,
+                f"Oswestry score rose from {float(previous_odi.score):g} to {score:g}.",
+            )
+    elif check_in.questionnaire == Questionnaire.STARTBACK and check_in.band == "high" and rules.startback_high_alert:
+        subscale = scoring.startback_subscale(check_in.answers["agree"], check_in.answers["bothersomeness"])
+        kind, message = Alert.Kind.STARTBACK_HIGH, f"STarT Back high risk: total {score:g}/9, distress {subscale}/5."
+    elif check_in.questionnaire == Questionnaire.GROC and check_in.score <= rules.groc_worse_at:
+        kind, message = Alert.Kind.GROC_WORSE, f"GROC {score:+g}: “{scoring.GROC_LABELS[int(score)]}”."
+    if kind:
+        key = f"{kind}:{check_in.pk}"
+        raise_alert(patient=patient, kind=kind, severity=Alert.Severity.HIGH, key=key, message=message)
 
 
 def raise_alert(*, patient: Patient, kind: str, severity: int, key: str, message: str) -> Alert:

@@ -4,11 +4,10 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from patients import emails, exports, selectors, services, triage
+from patients import emails, exports, questionnaires, selectors, services, triage
 from patients.access import patient_required
 from patients.forms import CHECK_IN_FORMS, NewInvitationForm, RedFlagMixin, SessionForm, SettingsForm
 from patients.page_topics import topics
@@ -46,7 +45,7 @@ def _hold_advice(request, plan) -> dict:
 @patient_required
 def check_in_list(request):
     patient = request.patient
-    due = patient.check_in_schedules.filter(active=True, next_due_on__lte=timezone.localdate())
+    due = patient.check_in_schedules.due(patient.local_today())
     recent = patient.check_ins.all()[:10]
     return render(request, "patients/check_in_list.html", {"due": due, "recent": recent})
 
@@ -56,7 +55,8 @@ def check_in_form(request, questionnaire):
     form_class = CHECK_IN_FORMS.get(questionnaire)
     if form_class is None:
         raise Http404("No such questionnaire.")
-    form = form_class(request.POST or None)
+    initial = selectors.check_in_initial(request.patient, questionnaire)
+    form = form_class(request.POST or None, initial=initial)
     report = None
     if request.method == "POST":
         report = _report_red_flags(request, source=f"check-in: {questionnaire}")
@@ -72,6 +72,8 @@ def check_in_form(request, questionnaire):
     context = {
         "form": form,
         "title": Questionnaire(questionnaire).label,
+        "source": questionnaires.SOURCES[questionnaire],
+        "carried_forward": bool(initial) and not form.is_bound,
         **_report_context(request, report),
         **_red_flag_question(request),
     }
@@ -89,6 +91,7 @@ def check_in_done(request, pk):
     check_in = get_object_or_404(request.patient.check_ins, pk=pk)
     context = {
         "check_in": check_in,
+        "meaning": questionnaires.meaning(check_in.questionnaire, check_in.score, check_in.band),
         "advice": _advice(request, check_in.red_flags),
         "reported": triage.labels(check_in.red_flags),
     }

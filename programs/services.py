@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from programs.emails import queue_program_assigned
 from programs.models import Dosage, Exercise, Program, ProgramChange, ProgramItem, ProgramPhase, ProgramTemplate
-from programs.signals import program_assigned
+from programs.signals import program_assigned, program_status_changed
 
 ONE_ACTIVE_MESSAGE = "This patient already has an active program. Pause or complete it before starting another."
 OTHER_CLINIC_MESSAGE = "You can only assign programs to patients of your own clinic."
@@ -329,6 +329,7 @@ def _set_status(program: Program, actor, status: str, action: str, summary: str)
         before={"status": before},
         after={"status": status},
     )
+    program_status_changed.send(sender=Program, program=program)
     return program
 
 

@@ -5,3 +5,8 @@ from django.dispatch import Signal
 # Sent by services.assign_program inside its transaction, after the programme and its items are saved:
 # receivers get `program` and write in the same transaction (patients: the check-in schedule starts).
 program_assigned = Signal()
+
+# Sent by services when a programme is paused, resumed or completed, inside the same transaction: receivers get
+# `program` (its new `status` set) and write in the same transaction (patients: completing asks the discharge
+# questionnaires).
+program_status_changed = Signal()

@@ -1,9 +1,10 @@
+import datetime
 import uuid
 
 import pytest
 from django.utils import timezone
 
-from patients import services
+from patients import pathway, services
 from patients.models import Alert, CheckIn, FollowUpRules
 from patients.questionnaires import Questionnaire
 from programs.tests.factories import make_template
@@ -137,13 +138,13 @@ def test_assigning_a_programme_in_the_admin_schedules_the_outcome_check_ins(clie
     assert response.status_code == 302
     due = dict(patient.check_in_schedules.values_list("questionnaire", "next_due_on"))
     today = timezone.localdate()
-    assert due == {"startback": today, "odi": today, "psfs": today, "groc": None}
+    assert due == {"startback": today, "odi": today, "psfs": today, "groc": today + datetime.timedelta(weeks=6)}
     client.force_login(patient.user)
     html = client.get("/my/check-in/").content.decode()
     assert "Oswestry" in html and "STarT Back" in html
 
 
-def test_psfs_needs_three_named_and_scored_activities(patient_client, patient):
+def test_psfs_needs_each_activity_named_and_scored(patient_client, patient):
     data = {
         "token": str(uuid.uuid4()),
         "red_flags": "none",
@@ -208,7 +209,7 @@ def test_patient_cannot_open_another_patients_check_in(client, patient, other_pa
 
 
 def test_due_check_ins_are_listed(patient_client, patient):
-    services.schedule_default_check_ins(patient=patient, start=timezone.localdate())
+    pathway.start(patient=patient, start_date=timezone.localdate())
     html = patient_client.get("/my/check-in/").content.decode()
     assert "Oswestry" in html and "STarT Back" in html and "GROC" not in html
     patient_client.post("/my/check-in/odi/", odi_post())
@@ -218,3 +219,18 @@ def test_due_check_ins_are_listed(patient_client, patient):
 
 def test_unknown_questionnaire_is_404(patient_client):
     assert patient_client.get("/my/check-in/nope/").status_code == 404
+
+
+def test_psfs_takes_one_activity_and_offers_it_again_next_time(patient_client, patient):
+    one = {"token": str(uuid.uuid4()), "red_flags": "none", "activity_1": "Putting on socks", "score_1": "3"}
+    assert patient_client.post("/my/check-in/psfs/", one).status_code == 302
+    html = patient_client.get("/my/check-in/psfs/").content.decode()
+    assert 'value="Putting on socks"' in html and "Your activities from last time are filled in" in html
+    assert "Adapted from the Patient-Specific Functional Scale" in html
+
+
+def test_the_patient_reads_what_a_score_means_not_a_bare_band(patient_client, patient):
+    response = patient_client.post("/my/check-in/odi/", odi_post(**{f"section_{i}": "4" for i in range(1, 11)}))
+    html = patient_client.get(response["Location"]).content.decode()
+    assert "Your answers suggest back pain affects most parts of your daily life." in html
+    assert "crippling" not in html  # the published band name is for clinicians (the admin)

@@ -1,5 +1,7 @@
 """Follow-up rules in the admin: clinic admins edit their own clinic's; physios only read them."""
 
+from django.utils import timezone
+
 from patients.models import FollowUpRules
 
 URL = "/admin/patients/followuprules/"
@@ -15,6 +17,10 @@ def rules_post(**overrides):
         "no_session_low_hours": 49,
         "no_session_high_days": 14,
         "odi_worse_points": 10,
+        "startback_high_alert": "on",
+        "groc_worse_at": -4,
+        "pathway-TOTAL_FORMS": 0,
+        "pathway-INITIAL_FORMS": 0,
     }
     return {**data, **overrides}
 
@@ -46,3 +52,28 @@ def test_other_clinics_rules_are_not_found(client, clinic_admin, clinic2):
     client.force_login(clinic_admin)
     assert client.get(f"{URL}{rules.pk}/change/").status_code == 404
     assert str(rules.clinic) not in client.get(URL).content.decode()
+
+
+def test_the_clinics_pathway_set_in_the_admin_is_what_an_assignment_starts(
+    client, clinic_admin, clinic, physio, patient
+):
+    from programs.services import assign_program
+    from programs.tests.factories import make_template
+
+    client.force_login(clinic_admin)
+    steps = {
+        "pathway-TOTAL_FORMS": 2,
+        "pathway-0-questionnaire": "odi",
+        "pathway-0-first_week": 0,
+        "pathway-0-every_weeks": 4,
+        "pathway-1-questionnaire": "groc",
+        "pathway-1-first_week": "",
+        "pathway-1-every_weeks": 0,
+        "pathway-1-at_discharge": "on",
+    }
+    assert client.post(f"{URL}add/", rules_post(**steps)).status_code == 302
+    program = assign_program(patient=patient, physio=physio, template=make_template(), start_date=timezone.localdate())
+    schedules = {
+        s.questionnaire: (s.next_due_on, s.every_days, s.at_discharge) for s in patient.check_in_schedules.all()
+    }
+    assert schedules == {"odi": (program.start_date, 28, False), "groc": (None, 0, True)}

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.utils import timezone
 
-from patients import followups, services, triage
+from patients import followups, pathway, services, triage
 from patients.models import Alert, CheckIn, RedFlagReport, SessionLog
 from patients.questionnaires import Questionnaire
 from portal import roles
@@ -278,7 +278,7 @@ def test_an_emergency_puts_today_on_hold_with_the_advice(patient_client, patient
 def test_no_reminder_check_in_or_summary_email_while_on_hold(patient, program, clinic):
     patient.user.set_password("x")
     patient.user.save()
-    services.schedule_default_check_ins(patient=patient, start=timezone.localdate() - datetime.timedelta(days=1))
+    pathway.start(patient=patient, start_date=timezone.localdate() - datetime.timedelta(days=1))
     london = ZoneInfo("Europe/London")
     today = timezone.localdate()
     sunday = today + datetime.timedelta(days=(6 - today.weekday()))

@@ -132,6 +132,24 @@ def _odi(ctx):
     return alerts(Alert.Kind.ODI_WORSE)
 
 
+def _check_in(ctx, questionnaire: str, answers: dict) -> None:
+    services.submit_check_in(
+        patient=ctx["patient"], questionnaire=questionnaire, answers=answers, red_flags=[], token=uuid.uuid4()
+    )
+
+
+@scenario("startback_high_alert", False)
+def _startback(ctx):
+    _check_in(ctx, Questionnaire.STARTBACK, {"agree": [True] * 8, "bothersomeness": "extremely"})  # high risk
+    return alerts(Alert.Kind.STARTBACK_HIGH)
+
+
+@scenario("groc_worse_at", -6)
+def _groc(ctx):
+    _check_in(ctx, Questionnaire.GROC, {"rating": -5})  # "quite a bit worse"
+    return alerts(Alert.Kind.GROC_WORSE)
+
+
 def _run(model, field: str, value, run: Scenario, ctx: dict):
     """The scenario's outcome with `field` set to `value` (saved as the admin saves it), the database left as
     it was. The cache is not rolled back: a page cached in one run must be made stale by the change itself."""

@@ -51,7 +51,10 @@ class TestPSFS:
     def test_mean_of_five(self):
         assert scoring.psfs([0, 10, 4, 6, 5]).value == Decimal("5.00")
 
-    @pytest.mark.parametrize("scores", [[5, 5], [1, 2, 3, 4, 5, 6], [11, 2, 3], [-1, 2, 3]])
+    def test_one_activity_is_enough(self):
+        assert scoring.psfs([4]).value == Decimal("4.00")
+
+    @pytest.mark.parametrize("scores", [[], [1, 2, 3, 4, 5, 6], [11, 2, 3], [-1, 2, 3]])
     def test_rejects(self, scores):
         with pytest.raises(ValueError):
             scoring.psfs(scores)

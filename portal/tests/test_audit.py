@@ -21,6 +21,8 @@ def test_listing_and_changing_patients_are_audited(client, physio, patient):
             "last_name": "Name",
             "primary_physio": physio.pk,
             "timezone": "Europe/London",
+            "check_in_schedules-TOTAL_FORMS": 0,
+            "check_in_schedules-INITIAL_FORMS": 0,
         },
     )
     assert list(AuditEvent.objects.order_by("at").values_list("action", flat=True)) == ["list", "change"]
