@@ -1,11 +1,12 @@
 import uuid
-from datetime import date, datetime, timedelta
+import zoneinfo
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Max, Q
+from django.db.models import Exists, F, Max, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from patients import emails, pathway, scoring, triage
@@ -14,7 +15,7 @@ from patients.questionnaires import Questionnaire
 from portal.models import Patient
 from portal.security import normalise_email
 from programs import services as program_services
-from programs.models import Program
+from programs.models import Program, ProgramItem
 
 
 @transaction.atomic
@@ -455,38 +456,62 @@ def _raise_pain_alerts(patient: Patient, session: SessionLog) -> None:
         )
 
 
+def rest_allowance(days_per_week: int) -> timedelta:
+    """The rest days a phase of N days a week leaves between sessions: ceil(7 / N) − 1 (3 a week: 2 days)."""
+    return timedelta(days=-(-7 // max(days_per_week, 1)) - 1)
+
+
 def check_inactivity(*, now: datetime | None = None) -> int:
     """Open a low alert after the clinic's `no_session_low_hours` without a session and a high one after
     `no_session_high_days`, for unarchived patients with an active program.
 
-    One query reads every candidate with its last session (an aggregate, no query per patient); alerts
-    are inserted in batches and keyed on the patient and their last session, so re-running raises nothing
-    new until the patient logs again and then goes quiet again. The clock starts when the program was
-    assigned if they never logged. Returns how many patients are overdue (alerts already open included).
+    The clock starts at the later of the last session and the programme's start (midnight of its start date
+    where the patient lives), so nothing is raised before a programme begins. The current phase's rest days
+    (`rest_allowance`) are added to both thresholds, so a programme of three days a week raises nothing on its
+    rest days. Boundaries are exact: quiet for exactly the threshold raises the alert.
+
+    One query reads every candidate with its last session, start and days a week (aggregates and subqueries,
+    none per patient); alerts are inserted in batches and keyed on the patient and the start of the quiet
+    spell, so re-running raises nothing new until the patient logs again and goes quiet again. Returns how
+    many alerts were due (already open ones included).
     """
     now = now or timezone.now()
     rules = {r.clinic_id: r for r in FollowUpRules.objects.all()}
     default = FollowUpRules()
     loosest = min([default.no_session_low_hours, *(r.no_session_low_hours for r in rules.values())])
+    active = Program.objects.filter(patient=OuterRef("pk"), status=Program.Status.ACTIVE)
+    days = ProgramItem.objects.filter(
+        program__patient=OuterRef("pk"),
+        program__status=Program.Status.ACTIVE,
+        phase_id=F("program__current_phase_id"),
+        removed_at__isnull=True,
+    ).order_by("-days_per_week")
     candidates = (
         Patient.objects.active()
-        .filter(programs__status=Program.Status.ACTIVE)
-        .annotate(last_logged=Max("session_logs__logged_at"), assigned_at=Max("programs__created_at"))
-        .filter(
-            Q(last_logged__lt=now - timedelta(hours=loosest))
-            | Q(last_logged__isnull=True, assigned_at__lt=now - timedelta(hours=loosest))
+        .filter(Exists(active))
+        .annotate(
+            last_logged=Max("session_logs__logged_at"),
+            start=Subquery(active.values("start_date")[:1]),
+            days=Subquery(days.values("days_per_week")[:1]),
         )
-        .values_list("pk", "clinic_id", "last_logged", "assigned_at")
+        .filter(
+            Q(last_logged__lte=now - timedelta(hours=loosest))
+            | Q(last_logged__isnull=True, start__lte=now.date() + timedelta(days=1))
+        )
+        .values_list("pk", "clinic_id", "timezone", "last_logged", "start", "days")
     )
     alerts = []
-    for pk, clinic_id, last_logged, assigned_at in candidates.iterator(chunk_size=2000):
+    for pk, clinic_id, tz, last_logged, start, per_week in candidates.iterator(chunk_size=2000):
         rule = rules.get(clinic_id, default)
-        since = last_logged or assigned_at
-        quiet = now - since
+        started = datetime.combine(start, time.min, tzinfo=zoneinfo.ZoneInfo(tz))
+        if started > now:
+            continue  # the programme has not begun where the patient lives
+        since = max(last_logged, started) if last_logged else started
+        quiet, rest = now - since, rest_allowance(per_week or 7)
         marker = f"{pk}:{since.isoformat()}"
-        if quiet >= timedelta(days=rule.no_session_high_days):
+        if quiet >= timedelta(days=rule.no_session_high_days) + rest:
             severity, key = Alert.Severity.HIGH, f"no_session_high:{marker}"
-        elif quiet >= timedelta(hours=rule.no_session_low_hours):
+        elif quiet >= timedelta(hours=rule.no_session_low_hours) + rest:
             severity, key = Alert.Severity.LOW, f"no_session_low:{marker}"
         else:
             continue

@@ -1,5 +1,6 @@
 import uuid
-from datetime import timedelta
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -124,7 +125,8 @@ def _age(session, hours):
 
 
 @pytest.mark.parametrize(("hours", "expected"), [(10, None), (50, Alert.Severity.LOW), (15 * 24, Alert.Severity.HIGH)])
-def test_inactivity_raises_low_then_high_alerts(log, patient, hours, expected):
+def test_inactivity_raises_low_then_high_alerts(log, patient, program, hours, expected):
+    Program.objects.filter(pk=program.pk).update(start_date=timezone.localdate() - timedelta(days=30))
     _age(log(), hours)
 
     services.check_inactivity(now=timezone.now())
@@ -150,9 +152,45 @@ def test_inactivity_skips_archived_patients_and_paused_programs(log, patient, pr
     assert not Alert.objects.exists()
 
 
-def test_inactivity_counts_from_the_assignment_when_nothing_was_logged(program, patient):
-    Program.objects.filter(pk=program.pk).update(created_at=timezone.now() - timedelta(days=3))
-    services.check_inactivity()
+def _started(program, days_ago: int = 0, days_per_week: int = 7) -> datetime:
+    """Start `program` `days_ago` days back at midnight where its patient lives; returns that moment."""
+    start = program.patient.local_today() - timedelta(days=days_ago)
+    Program.objects.filter(pk=program.pk).update(start_date=start)
+    program.items.update(days_per_week=days_per_week)
+    return datetime.combine(start, time.min, tzinfo=ZoneInfo(program.patient.timezone))
+
+
+def test_inactivity_counts_from_the_programmes_start_to_the_exact_hour(program, patient):
+    started = _started(program, days_ago=3)
+    services.check_inactivity(now=started + timedelta(hours=49) - timedelta(seconds=1))
+    assert not patient.alerts.exists()
+    services.check_inactivity(now=started + timedelta(hours=49))
+    assert patient.alerts.get().severity == Alert.Severity.LOW
+
+
+def test_no_never_logged_alert_before_the_programme_has_started(program, patient):
+    Program.objects.filter(pk=program.pk).update(
+        start_date=patient.local_today() + timedelta(days=5), created_at=timezone.now() - timedelta(days=4)
+    )
+    services.check_inactivity(now=timezone.now())
+    assert not patient.alerts.exists()
+
+
+def test_three_days_a_week_raises_nothing_on_its_rest_days(program, patient):
+    started = _started(program, days_ago=10, days_per_week=3)  # two rest days between sessions
+    services.check_inactivity(now=started + timedelta(hours=49 + 48) - timedelta(seconds=1))
+    assert not patient.alerts.exists()
+    services.check_inactivity(now=started + timedelta(hours=49 + 48))
+    assert patient.alerts.get().severity == Alert.Severity.LOW
+
+
+def test_the_patients_time_zone_decides_when_the_programme_starts(program, patient):
+    patient.timezone = "Australia/Sydney"
+    patient.save()
+    started = _started(program, days_ago=3)  # midnight in Sydney: 10 or 11 hours before midnight in London
+    services.check_inactivity(now=started + timedelta(hours=49) - timedelta(seconds=1))
+    assert not patient.alerts.exists()
+    services.check_inactivity(now=started + timedelta(hours=49))
     assert patient.alerts.get().severity == Alert.Severity.LOW
 
 
@@ -161,7 +199,7 @@ def test_inactivity_reads_every_patient_in_a_fixed_number_of_queries(
 ):
     from programs.services import assign_program
 
-    Program.objects.update(created_at=timezone.now() - timedelta(days=3))
+    Program.objects.update(start_date=timezone.localdate() - timedelta(days=3))
     with django_assert_num_queries(3):  # rules, candidates, one insert
         services.check_inactivity()
     for _ in range(5):
