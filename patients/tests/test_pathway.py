@@ -3,6 +3,7 @@ questionnaires, and the physio sees every result and can change a patient's sche
 
 import datetime
 import uuid
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.utils import timezone
@@ -10,6 +11,7 @@ from django.utils import timezone
 from patients import services
 from patients.models import Alert, CheckInSchedule
 from patients.questionnaires import Questionnaire
+from portal.models import OutboundEmail
 from programs.services import complete_program, pause_program, resume_program
 
 SCHEDULES = "/admin/patients/checkinschedule/"
@@ -148,3 +150,25 @@ def test_the_check_in_lists_take_a_fixed_number_of_queries(
     client.get(url)
     with django_assert_max_num_queries(12):
         assert client.get(url).status_code == 200
+
+
+def test_a_patient_in_sydney_is_told_by_email_and_by_the_page_on_the_same_local_day(client, patient, program):
+    """22:30 UTC is 09:30 the next day in Sydney: the check-in falls due there, and both the email and the page
+    say so (the page used the server's date before)."""
+    import time_machine
+
+    from patients import followups
+
+    patient.timezone = "Australia/Sydney"
+    patient.user.set_password("pw")
+    patient.user.save()
+    patient.save()
+    moment = datetime.datetime.combine(timezone.localdate(), datetime.time(22, 30), tzinfo=datetime.UTC)
+    sydney_day = moment.astimezone(ZoneInfo("Australia/Sydney")).date()
+    patient.check_in_schedules.update(next_due_on=None)
+    patient.check_in_schedules.filter(questionnaire="odi").update(next_due_on=sydney_day)
+    with time_machine.travel(moment, tick=False):
+        assert followups.fan_out_check_ins_due() == 1
+        client.force_login(patient.user)
+        assert "Oswestry" in client.get("/my/check-in/").content.decode()
+        assert OutboundEmail.objects.get(kind="check_in_due").context["due_on"] == sydney_day.isoformat()
