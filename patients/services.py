@@ -15,7 +15,7 @@ from patients.questionnaires import Questionnaire
 from portal.models import Patient
 from portal.security import normalise_email
 from programs import services as program_services
-from programs.models import Program, ProgramItem
+from programs.models import Program, ProgramChange, ProgramItem
 
 
 @transaction.atomic
@@ -465,8 +465,9 @@ def check_inactivity(*, now: datetime | None = None) -> int:
     """Open a low alert after the clinic's `no_session_low_hours` without a session and a high one after
     `no_session_high_days`, for unarchived patients with an active program.
 
-    The clock starts at the later of the last session and the programme's start (midnight of its start date
-    where the patient lives), so nothing is raised before a programme begins. The current phase's rest days
+    The clock starts at the latest of the last session, the programme's start (midnight of its start date
+    where the patient lives) and its last resumption, so nothing is raised before a programme begins or for
+    the weeks it was paused. The current phase's rest days
     (`rest_allowance`) are added to both thresholds, so a programme of three days a week raises nothing on its
     rest days. Boundaries are exact: quiet for exactly the threshold raises the alert.
 
@@ -486,6 +487,9 @@ def check_inactivity(*, now: datetime | None = None) -> int:
         phase_id=F("program__current_phase_id"),
         removed_at__isnull=True,
     ).order_by("-days_per_week")
+    resumed = ProgramChange.objects.filter(
+        program__patient=OuterRef("pk"), program__status=Program.Status.ACTIVE, action=ProgramChange.Action.RESUMED
+    ).order_by("-at")
     candidates = (
         Patient.objects.active()
         .filter(Exists(active))
@@ -493,20 +497,21 @@ def check_inactivity(*, now: datetime | None = None) -> int:
             last_logged=Max("session_logs__logged_at"),
             start=Subquery(active.values("start_date")[:1]),
             days=Subquery(days.values("days_per_week")[:1]),
+            resumed=Subquery(resumed.values("at")[:1]),
         )
         .filter(
             Q(last_logged__lte=now - timedelta(hours=loosest))
             | Q(last_logged__isnull=True, start__lte=now.date() + timedelta(days=1))
         )
-        .values_list("pk", "clinic_id", "timezone", "last_logged", "start", "days")
+        .values_list("pk", "clinic_id", "timezone", "last_logged", "start", "days", "resumed")
     )
     alerts = []
-    for pk, clinic_id, tz, last_logged, start, per_week in candidates.iterator(chunk_size=2000):
+    for pk, clinic_id, tz, last_logged, start, per_week, resumed_at in candidates.iterator(chunk_size=2000):
         rule = rules.get(clinic_id, default)
         started = datetime.combine(start, time.min, tzinfo=zoneinfo.ZoneInfo(tz))
         if started > now:
             continue  # the programme has not begun where the patient lives
-        since = max(last_logged, started) if last_logged else started
+        since = max(moment for moment in (last_logged, started, resumed_at) if moment)
         quiet, rest = now - since, rest_allowance(per_week or 7)
         marker = f"{pk}:{since.isoformat()}"
         if quiet >= timedelta(days=rule.no_session_high_days) + rest:

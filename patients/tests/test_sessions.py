@@ -224,3 +224,15 @@ def test_program_activity_counts_sessions_of_the_last_seven_days(log, program, t
     annotated = Program.objects.with_activity().get(pk=program.pk)
     assert annotated.sessions_last_7_days == 2
     assert annotated.last_activity == SessionLog.objects.get(pk=latest.pk).logged_at
+
+
+def test_a_resumed_programme_starts_the_clock_again(log, patient, program, physio):
+    from programs.services import resume_program
+
+    _age(log(), 24 * 20)  # the last session, then a pause of weeks
+    pause_program(program=program, actor=physio)
+    resume_program(program=program, actor=physio)
+    services.check_inactivity(now=timezone.now() + timedelta(hours=48))
+    assert not patient.alerts.exists()
+    services.check_inactivity(now=timezone.now() + timedelta(hours=49))
+    assert patient.alerts.get().severity == Alert.Severity.LOW

@@ -63,25 +63,25 @@ MATRIX: list[tuple[str, str]] = [
     (r"admin:view_on_site", "admin admin admin 404 404 404 404 404"),
     # Clinical records of clinic 1: physio2 (clinic 2) gets 404, like a record that does not exist
     (
-        r"admin:(portal_patient|patients_(alert|sessionlog|checkin|redflagreport))_changelist",
+        r"admin:(portal_patient|patients_(alert|sessionlog|checkin|checkinschedule|redflagreport))_changelist",
         "admin admin admin 200 200 403 200 200",
     ),
     (r"admin:portal_patient_add", "admin admin admin 200 200 403 200 200"),
     (
-        r"admin:patients_(alert|sessionlog|checkin|redflagreport)_add",
+        r"admin:patients_(alert|sessionlog|checkin|checkinschedule|redflagreport)_add",
         "admin admin admin 403 403 403 403 403",
     ),  # made by the system
     (
-        r"admin:(portal_patient|patients_(alert|sessionlog|checkin|redflagreport))_(change|history)",
+        r"admin:(portal_patient|patients_(alert|sessionlog|checkin|checkinschedule|redflagreport))_(change|history)",
         "admin admin admin 200 404 404 200 200",
     ),
     (r"admin:portal_patient_progress", "admin admin admin 200 404 404 200 200"),
     (
-        r"admin:(portal_patient|patients_(alert|sessionlog|checkin|redflagreport))_delete",
+        r"admin:(portal_patient|patients_(alert|sessionlog|checkin|checkinschedule|redflagreport))_delete",
         "admin admin admin 403 404 404 403 403",
     ),  # never deleted
     (
-        r"admin:(portal_patient|patients_(alert|sessionlog|checkin|redflagreport))_redirect",
+        r"admin:(portal_patient|patients_(alert|sessionlog|checkin|checkinschedule|redflagreport))_redirect",
         "admin admin admin 302 302 302 302 302",
     ),
     # Follow-up rules: the clinic admin edits their clinic's; physios read them
@@ -196,6 +196,7 @@ def world(clinic, clinic2, patient, other_patient, patient2, physio, physio2, ed
         "patients_alert": alert,
         "patients_sessionlog": session,
         "patients_checkin": check_in,
+        "patients_checkinschedule": patient.check_in_schedules.first(),  # the assignment made them
         "patients_redflagreport": patient_services.report_red_flags(
             patient=patient, flags=["night_pain"], token=uuid.uuid4(), source="session"
         ),

@@ -41,7 +41,10 @@ def test_demo_assigns_one_template_to_the_demo_patient_through_the_service(seede
     program = Program.objects.get(patient__user__email="patient@example.com")
     assert program.status == Program.Status.ACTIVE
     assert program.template.slug == "lbp-both-legs-gentle-start"
-    assert program.changes.get().action == "assigned"
+    assert list(program.changes.order_by("at", "pk").values_list("action", flat=True)) == [
+        "assigned",
+        "phase_advanced",  # six weeks of history: the second phase began in week 3
+    ]
     assert program.physio.email == "physio@example.com"
 
 
