@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from bench.seed_scale import historical_dates
 from patients.models import Alert, CheckIn, ExerciseLog, SessionLog
+from patients.scoring import ODI_BANDS
 from programs.services import pause_program
 
 TODAY_URL = "/my/"
@@ -63,6 +64,7 @@ def history(patient, program, days: int, today):
                 questionnaire=questionnaire,
                 answers={},
                 score=score,
+                band=next(name for upper, name in ODI_BANDS if score <= upper) if questionnaire == "odi" else "",
                 token=uuid.uuid4(),
                 submitted_at=timezone.now() - timedelta(days=day),
             )
