@@ -6,10 +6,12 @@ from django.db import models
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.decorators import method_decorator
 from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
+from django.views.decorators.http import require_POST
 
-from articles import services
+from articles import diff, services
 from articles.models import FAQ, Article, Condition, Reference, Revision, Tag
 from articles.views import detail_context
 from portal.admin_actions import apply_to_each
@@ -34,6 +36,16 @@ class FAQInline(admin.StackedInline):
     model = FAQ
     extra = 0
     fields = ["position", "question", "answer"]
+
+    # A live article's FAQs are clinical text: they change in its working copy.
+    def has_add_permission(self, request, obj=None):
+        return not (obj and obj.is_live) and super().has_add_permission(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return not (obj and obj.is_live) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return not (obj and obj.is_live) and super().has_delete_permission(request, obj)
 
 
 class ArticleAdminForm(forms.ModelForm):
@@ -85,11 +97,11 @@ class ArticleAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["title"]}
     filter_horizontal = ["conditions", "tags", "related_exercises", "related_articles"]
     readonly_fields = [
-        "status", "content_checks", "preview_link", "author", "clinical_reviewer", "last_reviewed",
+        "approval", "status", "content_checks", "preview_link", "author", "clinical_reviewer", "last_reviewed",
         "next_review_due", "published_at", "revision_history",
     ]  # fmt: skip
     fieldsets = [
-        (None, {"fields": ["title", "slug", "summary", "body", "content_checks"]}),
+        (None, {"fields": ["approval", "title", "slug", "summary", "body", "content_checks"]}),
         ("Image", {"fields": ["hero_image", "hero_alt"]}),
         ("Topics and links", {"fields": ["conditions", "tags", "related_exercises", "related_articles"]}),
         (
@@ -118,7 +130,47 @@ class ArticleAdmin(admin.ModelAdmin):
         css = {"all": ["articles/admin.css"]}
         js = ["articles/content-checks.js"]
 
+    def get_readonly_fields(self, request, obj=None):
+        if obj and obj.is_live:  # the approved text stays as approved; it changes in a working copy
+            return [*self.readonly_fields, "slug", *services.CLINICAL_FIELDS]
+        return self.readonly_fields
+
+    def get_prepopulated_fields(self, request, obj=None):
+        return {} if obj else self.prepopulated_fields
+
     # --- columns and read-only fields -----------------------------------------------------------------
+
+    @admin.display(description="Text")
+    def approval(self, obj):
+        if not obj or not obj.pk:
+            return "A new draft: a clinician reviews it before it is published."
+        if obj.working_copy_of_id:
+            live = obj.working_copy_of
+            return format_html(
+                'A working copy of <a href="{}">{}</a>, which stays live as it is until a clinician approves '
+                'this copy. <a href="{}">See the changes and approve them</a>.',
+                reverse("admin:articles_article_change", args=[live.pk]),
+                live.title,
+                reverse("admin:articles_article_changes", args=[obj.pk]),
+            )
+        if not obj.is_live:
+            return "Not live: edit it here. A change to reviewed text needs a clinical review again."
+        reviewed = format_html(
+            "Live, as {} approved it on {}.", obj.clinical_reviewer or "a clinician", date_format(obj.last_reviewed)
+        )
+        copy = Article.objects.filter(working_copy_of=obj).first()
+        if copy:
+            return format_html(
+                '{} A <a href="{}">working copy</a> of changes is waiting for approval.',
+                reviewed,
+                reverse("admin:articles_article_change", args=[copy.pk]),
+            )
+        return format_html(
+            '{} To change its text: <button type="submit" class="button" formaction="{}" formnovalidate>'
+            "Edit a working copy</button>",
+            reviewed,
+            reverse("admin:articles_article_working_copy", args=[obj.pk]),
+        )
 
     @admin.display(description="Next review", ordering="next_review_due")
     def next_review(self, obj):
@@ -155,11 +207,13 @@ class ArticleAdmin(admin.ModelAdmin):
             (
                 f"{revision.created_at:%Y-%m-%d %H:%M}",
                 revision.created_by or "system",
-                revision.note or "Edited",
+                f"{revision.note or 'Edited'}, approved by {revision.approved_by}"
+                if revision.approved_by
+                else revision.note or "Edited",
                 ", ".join(revision.changed_fields[:8]),
                 reverse("admin:articles_article_restore", args=[obj.pk, revision.pk]),
             )
-            for revision in obj.revisions.select_related("created_by")[:30]
+            for revision in obj.revisions.select_related("created_by", "approved_by")[:30]
         ]
         items = format_html_join("", '<li>{} · {} · {} <small>({})</small> · <a href="{}">restore…</a></li>', rows)
         return format_html("<ol>{}</ol>", items)
@@ -209,6 +263,12 @@ class ArticleAdmin(admin.ModelAdmin):
         extra = [
             path("<int:pk>/preview/", self.admin_site.admin_view(self.preview_view), name="articles_article_preview"),
             path(
+                "<int:pk>/working-copy/",
+                self.admin_site.admin_view(self.working_copy_view),
+                name="articles_article_working_copy",
+            ),
+            path("<int:pk>/changes/", self.admin_site.admin_view(self.changes_view), name="articles_article_changes"),
+            path(
                 "<int:pk>/revisions/<int:revision_pk>/restore/",
                 self.admin_site.admin_view(self.restore_view),
                 name="articles_article_restore",
@@ -231,9 +291,16 @@ class ArticleAdmin(admin.ModelAdmin):
         if not self.has_change_permission(request, revision.article):
             raise PermissionDenied
         if request.method == "POST":
-            services.restore_revision(revision=revision, user=request.user)
-            self.message_user(request, "The article's content was restored from the revision.", messages.SUCCESS)
-            return redirect("admin:articles_article_change", pk)
+            restored = services.restore_revision(revision=revision, user=request.user)
+            if restored.pk != revision.article_id:
+                self.message_user(
+                    request,
+                    "The revision is in the working copy: the live article changes when a clinician approves it.",
+                    messages.SUCCESS,
+                )
+            else:
+                self.message_user(request, "The article's content was restored from the revision.", messages.SUCCESS)
+            return redirect("admin:articles_article_change", restored.pk)
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
@@ -242,3 +309,48 @@ class ArticleAdmin(admin.ModelAdmin):
             "title": "Restore this revision?",
         }
         return TemplateResponse(request, "admin/articles/revision_restore_confirm.html", context)
+
+    # --- working copies of live articles ---------------------------------------------------------------------
+
+    @method_decorator(require_POST)
+    def working_copy_view(self, request, pk):
+        article = get_object_or_404(self.get_queryset(request), pk=pk)
+        if not self.has_change_permission(request, article):
+            raise PermissionDenied
+        try:
+            copy = services.start_working_copy(article=article, user=request.user)
+        except ValidationError as error:
+            self.message_user(request, " ".join(error.messages), messages.ERROR)
+            return redirect("admin:articles_article_change", pk)
+        self.message_user(
+            request, "This is a working copy: the live article stays as it is until a clinician approves it."
+        )
+        return redirect("admin:articles_article_change", copy.pk)
+
+    def changes_view(self, request, pk):
+        copy = get_object_or_404(self.get_queryset(request).select_related("working_copy_of"), pk=pk)
+        if not self.has_view_permission(request, copy) or copy.working_copy_of is None:
+            raise PermissionDenied
+        live = copy.working_copy_of
+        can_approve = self.has_review_permission(request)
+        if request.method == "POST":
+            if not can_approve:
+                raise PermissionDenied
+            services.approve_working_copy(article=copy, user=request.user)
+            self.message_user(request, f"The change is live: “{live.title}” now shows the approved text.")
+            return redirect("admin:articles_article_change", live.pk)
+        labels = {"title": "Title", "summary": "Summary", "body": "Body", "hero_alt": "Image", "faqs": "FAQs"}
+        labels["hero_image"] = "Image file"
+        live_text, working_text = services.clinical_text(live), services.clinical_text(copy)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": f"Changes to “{live.title}”",
+            "live": live,
+            "copy": copy,
+            "changes": diff.changes(live_text, working_text, labels),
+            "live_html": live.body_html,
+            "working_html": copy.body_html,
+            "can_approve": can_approve,
+        }
+        return TemplateResponse(request, "admin/articles/working_copy_changes.html", context)

@@ -91,6 +91,10 @@ class Article(models.Model):
     next_review_due = models.DateField(null=True, blank=True)
     related_exercises = models.ManyToManyField("programs.Exercise", blank=True, related_name="articles")
     related_articles = models.ManyToManyField("self", blank=True, symmetrical=False)
+    # A reviewed article's text changes only through a working copy that a clinician approves (articles.services).
+    working_copy_of = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="working_copy", editable=False
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -117,6 +121,11 @@ class Article(models.Model):
     def clean(self):
         if self.hero_image and not self.hero_alt.strip():
             raise ValidationError({"hero_alt": "Describe the hero image for people who cannot see it."})
+
+    @property
+    def is_live(self) -> bool:
+        """Published or scheduled: its clinical text is what a clinician approved, and stays so."""
+        return self.status in (Article.Status.PUBLISHED, Article.Status.SCHEDULED)
 
     @property
     def checks(self) -> dict:
@@ -170,6 +179,10 @@ class Revision(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     note = models.CharField(max_length=200, blank=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        help_text="The clinician who approved this version's text going live.",
+    )  # fmt: skip
     changed_fields = models.JSONField(default=list, blank=True)
     snapshot = models.JSONField()
 

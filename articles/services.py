@@ -21,6 +21,7 @@ SNAPSHOT_FIELDS = [
     "author_id", "clinical_reviewer_id",
 ]  # fmt: skip
 SNAPSHOT_M2M = ["conditions", "tags", "related_exercises", "related_articles"]
+CLINICAL_FIELDS = ["title", "summary", "body", "hero_image", "hero_alt"]
 
 
 def known_exercises(body: str) -> dict[str, Exercise]:
@@ -42,12 +43,26 @@ def validate_body(body: str) -> dict[str, Exercise]:
     return exercises
 
 
+def clinical_text(article: Article) -> dict:
+    """What a clinician approves: the words and the picture patients see, and the FAQs' answers."""
+    data = {name: str(getattr(article, name)) for name in CLINICAL_FIELDS}
+    faqs = article.faqs.order_by("position", "pk").values_list("question", "answer") if article.pk else []
+    data["faqs"] = [list(row) for row in faqs]
+    return data
+
+
 @transaction.atomic
 def save_article(*, article: Article, user, note: str = "", save_related: Callable[[], None] | None = None) -> Article:
     """The one door for an article's content (the admin, a restore and the demo seed all come here): check the
     body, render it, save the article, then its related rows (`save_related`: the admin's many-to-many fields
-    and inline references and FAQs), and record a revision of the whole, all in one transaction."""
+    and inline references and FAQs), and record a revision of the whole, all in one transaction.
+
+    A live article's clinical text is refused here, whoever calls: it changes through a working copy that a
+    clinician approves (`start_working_copy`, `approve_working_copy`). Changing the text of a reviewed article
+    that is not live yet clears the review, so it cannot be published unreviewed."""
     created = article.pk is None
+    stored = None if created else Article.objects.select_for_update().get(pk=article.pk)
+    before = None if stored is None else clinical_text(stored)
     exercises = validate_body(article.body)
     rendered = render_markdown(article.body, exercises)
     article.body_html, article.toc = rendered.html, rendered.toc
@@ -57,8 +72,82 @@ def save_article(*, article: Article, user, note: str = "", save_related: Callab
     article.save()
     if save_related is not None:
         save_related()
-    _record_revision(article=article, user=user, note=note or ("Created" if created else "Edited"))
+    note = note or ("Created" if created else "Edited")
+    if stored is not None and clinical_text(article) != before:
+        if stored.is_live:
+            raise ValidationError(
+                f"“{stored.title}” is live: its text changes only through a working copy that a clinician approves."
+            )
+        if article.clinical_reviewer_id:
+            article.clinical_reviewer, article.last_reviewed = None, None
+            article.save(update_fields=["clinical_reviewer", "last_reviewed"])
+            note += "; the text changed, so it needs a clinical review again"
+    _record_revision(article=article, user=user, note=note)
     return article
+
+
+def _copy_content(source: Article, target: Article) -> None:
+    """The text, the picture and the related rows of `source` onto `target` (saved by the caller)."""
+    for name in ("title", "summary", "body", "hero_image", "hero_alt"):
+        setattr(target, name, getattr(source, name))
+
+
+def _copy_related(source: Article, target: Article) -> None:
+    for name in SNAPSHOT_M2M:
+        getattr(target, name).set(getattr(source, name).all())
+    target.faqs.all().delete()
+    FAQ.objects.bulk_create(
+        FAQ(article=target, question=row.question, answer=row.answer, position=row.position)
+        for row in source.faqs.all()
+    )
+    target.references.all().delete()
+    Reference.objects.bulk_create(
+        Reference(article=target, title=row.title, source=row.source, url=row.url, position=row.position)
+        for row in source.references.all()
+    )
+
+
+@transaction.atomic
+def start_working_copy(*, article: Article, user) -> Article:
+    """The draft in which a live article's text is changed: one per live article, a copy of it to begin with."""
+    live = Article.objects.select_for_update().get(pk=article.pk)
+    existing = Article.objects.filter(working_copy_of=live).first()
+    if existing is not None:
+        return existing
+    if not live.is_live:
+        raise ValidationError(f"“{live.title}” is not live: edit it directly.")
+    copy = Article(slug=f"{live.slug[:180]}-working-copy", author=user, working_copy_of=live)
+    _copy_content(live, copy)
+    return save_article(
+        article=copy, user=user, note="Working copy of the live version", save_related=lambda: _copy_related(live, copy)
+    )
+
+
+@transaction.atomic
+def approve_working_copy(*, article: Article, user, next_review_due: datetime.date | None = None) -> Article:
+    """A clinician puts a working copy's text live (one click, minor or not): the live article takes its text
+    and related rows, is reviewed today by `user`, and the copy is gone. The revision names who wrote the
+    change (the copy's last editor) and who approved it."""
+    if not user.has_perm(REVIEW_PERMISSION):
+        raise PermissionDenied("Only clinical reviewers can approve a change to a live article.")
+    copy = Article.objects.select_for_update().get(pk=article.pk)
+    if copy.working_copy_of_id is None:
+        raise ValidationError(f"“{copy.title}” is not a working copy.")
+    live = Article.objects.select_for_update().get(pk=copy.working_copy_of_id)
+    latest = copy.revisions.select_related("created_by").first()
+    writer = latest.created_by if latest else None
+    _copy_content(copy, live)
+    today = timezone.localdate()
+    live.clinical_reviewer, live.last_reviewed = user, today
+    live.next_review_due = next_review_due or today + REVIEW_INTERVAL
+    rendered = render_markdown(live.body, validate_body(live.body))
+    live.body_html, live.toc = rendered.html, rendered.toc
+    live.full_clean()
+    live.save()
+    _copy_related(copy, live)
+    _record_revision(article=live, user=writer, note="Approved change went live", approved_by=user)
+    copy.delete()
+    return live
 
 
 def snapshot(article: Article) -> dict:
@@ -73,11 +162,13 @@ def snapshot(article: Article) -> dict:
     return data
 
 
-def _record_revision(*, article: Article, user, note: str = "") -> Revision:
+def _record_revision(*, article: Article, user, note: str = "", approved_by=None) -> Revision:
     data = snapshot(article)
     previous = article.revisions.first()
     changed = [key for key in data if previous is None or previous.snapshot.get(key) != data[key]]
-    revision = Revision(article=article, created_by=user, note=note, changed_fields=changed, snapshot=data)
+    revision = Revision(
+        article=article, created_by=user, note=note, changed_fields=changed, snapshot=data, approved_by=approved_by
+    )
     revision.full_clean()
     revision.save()
     return revision
@@ -85,10 +176,16 @@ def _record_revision(*, article: Article, user, note: str = "") -> Revision:
 
 @transaction.atomic
 def restore_revision(*, revision: Revision, user) -> Article:
-    """Put an article's content back as it was in `revision`. Workflow state (status, review) stays as it is now."""
+    """Put an article's content back as it was in `revision`. Workflow state (status, review) stays as it is now.
+    A live article is restored into its working copy, for a clinician to approve."""
     article = Article.objects.select_for_update().get(pk=revision.article_id)
     data = revision.snapshot
-    for name in ("title", "slug", "summary", "body", "hero_alt", "author_id"):
+    names = ["title", "summary", "body", "hero_alt", "author_id"]
+    if article.is_live:
+        article = start_working_copy(article=article, user=user)
+    else:
+        names.append("slug")
+    for name in names:
         setattr(article, name, data[name])
 
     def save_related() -> None:
@@ -103,7 +200,13 @@ def restore_revision(*, revision: Revision, user) -> Article:
     return save_article(article=article, user=user, note=note, save_related=save_related)
 
 
+def _require_not_a_working_copy(article: Article) -> None:
+    if article.working_copy_of_id:
+        raise ValidationError(f"“{article.title}” is a working copy: a clinician approves it to make it live.")
+
+
 def _require_publishable(article: Article) -> None:
+    _require_not_a_working_copy(article)
     problems = []
     if not article.clinical_reviewer_id:
         problems.append("it has no clinical reviewer (a clinician must mark it reviewed)")
@@ -129,6 +232,7 @@ def _transition(article: Article, user, status: str, note: str, **fields) -> Art
 
 @transaction.atomic
 def submit_for_review(*, article: Article, user) -> Article:
+    _require_not_a_working_copy(article)
     if article.status != Article.Status.DRAFT:
         raise ValidationError(f"“{article.title}” is {article.get_status_display().lower()}, not a draft.")
     return _transition(article, user, Article.Status.IN_REVIEW, "Submitted for clinical review")
@@ -179,6 +283,7 @@ def publish_due(*, now: datetime.datetime | None = None) -> int:
 def mark_reviewed(*, article: Article, user, next_review_due: datetime.date | None = None) -> Article:
     if not user.has_perm(REVIEW_PERMISSION):
         raise PermissionDenied("Only clinical reviewers can mark an article as clinically reviewed.")
+    _require_not_a_working_copy(article)
     if article.status == Article.Status.ARCHIVED:
         raise ValidationError(f"“{article.title}” is archived; restore it to a draft before reviewing.")
     today = timezone.localdate()
@@ -188,7 +293,7 @@ def mark_reviewed(*, article: Article, user, next_review_due: datetime.date | No
     article.clinical_reviewer, article.last_reviewed, article.next_review_due = user, today, next_review_due
     article.full_clean()
     article.save()
-    _record_revision(article=article, user=user, note="Clinically reviewed")
+    _record_revision(article=article, user=user, note="Clinically reviewed", approved_by=user)
     return article
 
 

@@ -230,12 +230,17 @@ def test_admin_index_lists_articles_due_for_review(client, editor, physio):
     assert 'class="review-overdue"' in html
 
 
-def test_published_article_edit_in_admin_updates_the_public_page(client, editor, physio):
+def test_published_article_edit_in_admin_goes_live_when_a_clinician_approves_it(client, editor, physio):
     article = published_article(reviewer=physio, author=editor, title="Before", slug="live-one", body="Old")
     assert "Before" in client.get("/articles/live-one/").content.decode()
     client.force_login(editor)
-    response = client.post(f"{CHANGELIST}{article.pk}/change/", form_data(title="After", slug="live-one", body="New"))
+    copy_url = client.post(f"{CHANGELIST}{article.pk}/working-copy/")["Location"]
+    copy = Article.objects.get(working_copy_of=article)
+    response = client.post(copy_url, form_data(title="After", slug=copy.slug, body="New"))
     assert response.status_code == 302
+    assert "Before" in client.get("/articles/live-one/").content.decode()
+    client.force_login(physio)
+    client.post(f"{CHANGELIST}{copy.pk}/changes/")
     client.logout()
     assert "After" in client.get("/articles/live-one/").content.decode()
 

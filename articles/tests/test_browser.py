@@ -3,6 +3,7 @@
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from django.core.management import call_command
+from django.utils import timezone
 
 from articles import services
 from articles.models import Article
@@ -93,6 +94,9 @@ def test_editor_sees_live_content_checks_in_the_admin_editor(seeded, browser_pag
     page = browser_page
     login(page, "editor@example.com", DEMO_PASSWORD)
     page.goto(f"/admin/articles/article/{seeded['article'].pk}/change/")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Edit a working copy").click()  # the article is live
+    assert f"/{seeded['article'].pk}/change/" not in page.url
     words = page.locator("[data-word-count]")
     before = int(words.inner_text())
     assert before > 500
@@ -103,3 +107,39 @@ def test_editor_sees_live_content_checks_in_the_admin_editor(seeded, browser_pag
     body.fill(seeded["article"].body)
     page.locator("#id_title").scroll_into_view_if_needed()
     screenshot(page, "admin-article-editor")
+
+
+def test_a_change_to_a_live_article_waits_for_a_clinicians_approval(seeded, browser_page):
+    """The issue's reproduction: the emergency advice rewritten as routine advice stays off the public page until a
+    clinician has read the change and approved it; then the page shows the new text with today's review date."""
+    page, article = browser_page, seeded["article"]
+    emergency, routine = "call 999 or go to A&E", "book a routine appointment with your GP"
+    login(page, "editor@example.com", DEMO_PASSWORD)
+    page.goto(f"/admin/articles/article/{article.pk}/change/")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Edit a working copy").click()
+    body = page.locator("textarea.article-body-input")
+    body.fill(body.input_value().replace(emergency, routine, 1))
+    with page.expect_navigation():
+        page.get_by_role("button", name="Save and continue editing").click()
+    assert "was changed successfully" in page.locator(".messagelist").inner_text()
+    page.goto(article.get_absolute_url())
+    assert page.get_by_text(f"Get urgent help: {emergency}").is_visible()
+    assert page.get_by_text(routine).count() == 0
+
+    page.context.clear_cookies()
+    login(page, "physio@example.com", DEMO_PASSWORD)
+    page.goto(f"/admin/articles/article/{article.pk}/change/")
+    page.get_by_role("link", name="working copy").click()
+    page.get_by_role("link", name="See the changes and approve them").click()
+    assert page.locator(".word-diff del").filter(has_text=emergency).count() == 1
+    assert page.locator(".word-diff ins").filter(has_text=routine).count() == 1
+    assert serious_a11y_violations(page) == []
+    with page.expect_navigation():
+        page.get_by_role("button", name="Approve and make live").click()
+    assert "The change is live" in page.locator(".messagelist").inner_text()
+
+    page.goto(article.get_absolute_url())
+    assert page.get_by_text(f"Get urgent help: {routine}").is_visible()
+    today = timezone.localdate()
+    assert page.locator(f"time[datetime='{today:%Y-%m-%d}']").first.is_visible()

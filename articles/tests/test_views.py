@@ -228,10 +228,13 @@ def test_a_logged_in_user_never_gets_the_anonymous_copy_of_an_article(client, ar
     assert "Back pain down both legs" in html and 'action="/accounts/logout/"' in html
 
 
-def test_cached_detail_is_invalidated_when_an_editor_saves(client, article, editor):
+def test_cached_detail_is_invalidated_when_a_change_is_approved(client, article, editor, physio):
     assert "Back pain down both legs" in client.get("/articles/back-pain/").content.decode()
-    article.title = "A better title"
-    services.save_article(article=article, user=editor)
+    copy = services.start_working_copy(article=article, user=editor)
+    copy.title = "A better title"
+    services.save_article(article=copy, user=editor)
+    assert "A better title" not in client.get("/articles/back-pain/").content.decode()
+    services.approve_working_copy(article=copy, user=physio)
     assert "A better title" in client.get("/articles/back-pain/").content.decode()
     services.archive(article=article, user=editor)
     assert client.get("/articles/back-pain/").status_code == 404
