@@ -11,9 +11,10 @@ from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.views.decorators.http import require_POST
 
-from articles import diff, services
+from articles import services
 from articles.models import FAQ, Article, Condition, Reference, Revision, Tag
 from articles.views import detail_context
+from portal import diff
 from portal.admin_actions import apply_to_each
 from programs.images import reencode_image
 

@@ -44,10 +44,10 @@ ROLES: dict[str, dict[str, tuple[str, ...]]] = {
 }
 
 # Extra, named permissions granted on top of the model ones ("app_label.codename").
-# "Clinical reviewer": clinicians sign off article content; editors cannot review their own writing.
+# "Clinical reviewer": clinicians sign off article and exercise content; editors cannot review their own writing.
 EXTRA_PERMISSIONS: dict[str, tuple[str, ...]] = {
-    CLINIC_ADMIN: ("articles.can_review_clinically",),
-    PHYSIOTHERAPIST: ("articles.can_review_clinically",),
+    CLINIC_ADMIN: ("articles.can_review_clinically", "programs.can_review_clinically"),
+    PHYSIOTHERAPIST: ("articles.can_review_clinically", "programs.can_review_clinically"),
     CONTENT_EDITOR: (),
 }
 

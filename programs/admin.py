@@ -4,15 +4,19 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.http import HttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.html import format_html
+from django.utils.text import capfirst
 
+from portal import diff
 from portal.admin_actions import apply_to_each
 from portal.models import Patient
 from portal.scoping import ClinicScopedAdmin, ReadOnlyAdmin
-from programs import services
+from programs import exercise_review, services
 from programs.forms import (
     AssignProgramForm,
     ExerciseImageForm,
@@ -24,6 +28,7 @@ from programs.handout import render_handout_pdf
 from programs.models import (
     Dosage,
     Exercise,
+    ExerciseChange,
     ExerciseImage,
     Program,
     ProgramChange,
@@ -55,12 +60,86 @@ class ExerciseAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["name"]}
     inlines = [ExerciseImageInline]
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+    readonly_fields = ["approval"]
     fieldsets = [
-        (None, {"fields": ["name", "slug", "body_region", "kind", "difficulty", "summary", "equipment"]}),
+        (None, {"fields": ["approval", "name", "slug", "body_region", "kind", "difficulty", "summary", "equipment"]}),
         ("How to do it", {"fields": ["instructions", "what_to_feel", "cautions"]}),
         ("Video", {"fields": ["video_url", "video_file"]}),
         ("Default dosage", {"fields": Dosage.DOSAGE_FIELDS}),
     ]
+
+    # --- the clinical text changes when a clinician approves it (programs.exercise_review) -----------------
+
+    def get_prepopulated_fields(self, request, obj=None):
+        return {} if obj else self.prepopulated_fields
+
+    def get_object(self, request, object_id, from_field=None):
+        """The form shows the working version: the approved exercise with its waiting change applied."""
+        exercise = super().get_object(request, object_id, from_field)
+        change = ExerciseChange.objects.filter(exercise=exercise).select_related("changed_by").first()
+        if exercise is not None and change is not None:
+            for name, value in change.values.items():
+                setattr(exercise, name, value)
+            exercise.waiting_change = change
+        return exercise
+
+    def save_model(self, request, obj, form, change):
+        waiting = exercise_review.save_exercise(exercise=obj, user=request.user)
+        if waiting is not None:
+            self.message_user(
+                request,
+                f"Your change to “{waiting.exercise.name}” waits for a clinician's approval: patients see the "
+                "approved text until then.",
+                messages.WARNING,
+            )
+
+    @admin.display(description="Text")
+    def approval(self, obj):
+        if not obj or not obj.pk:
+            return "A new exercise: later changes to its text wait for a clinician's approval."
+        change = getattr(obj, "waiting_change", None)
+        if change is not None:
+            return format_html(
+                "This form shows a change by {} ({}) that waits for approval; patients see the approved text. "
+                '<a href="{}">See the changes and approve them</a>.',
+                change.changed_by or "someone",
+                date_format(timezone.localtime(change.changed_at), "j M Y H:i"),
+                reverse("admin:programs_exercise_changes", args=[obj.pk]),
+            )
+        if obj.last_reviewed:
+            reviewer = obj.reviewed_by or "a clinician"
+            return format_html("Approved by {} on {}.", reviewer, date_format(obj.last_reviewed))
+        return "Not clinically reviewed yet; a change to its text waits for a clinician's approval."
+
+    def get_urls(self):
+        view = self.admin_site.admin_view(self.changes_view)
+        changes = path("<int:pk>/changes/", view, name="programs_exercise_changes")
+        return [changes, *super().get_urls()]
+
+    def changes_view(self, request, pk):
+        exercise = get_object_or_404(Exercise, pk=pk)
+        if not self.has_view_permission(request, exercise):
+            raise PermissionDenied
+        change = get_object_or_404(ExerciseChange.objects.select_related("changed_by"), exercise=exercise)
+        can_approve = request.user.has_perm(exercise_review.REVIEW_PERMISSION)
+        if request.method == "POST":
+            if not can_approve:
+                raise PermissionDenied
+            exercise_review.approve_change(exercise=exercise, user=request.user)
+            self.message_user(request, f"The change is live: “{exercise.name}” now shows the approved text.")
+            return redirect("admin:programs_exercise_change", pk)
+        labels = {name: capfirst(Exercise._meta.get_field(name).verbose_name) for name in Exercise.CLINICAL_FIELDS}
+        labels["cautions"] = "Stop if (cautions)"
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": f"Changes to “{exercise.name}”",
+            "exercise": exercise,
+            "change": change,
+            "changes": diff.changes(exercise_review.clinical_values(exercise), change.values, labels),
+            "can_approve": can_approve,
+        }
+        return TemplateResponse(request, "admin/programs/exercise/changes.html", context)
 
 
 class TemplatePhaseInline(admin.TabularInline):

@@ -158,13 +158,23 @@ class Exercise(Dosage):
         validators=[FileExtensionValidator(["mp4", "webm"]), validate_video_size, validate_video_content],
         help_text="An MP4 or WebM file, 50 MB at most.",
     )
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
+    last_reviewed = models.DateField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    # What patients read and do: a change to any of these waits for a clinician (programs.exercise_review).
+    CLINICAL_FIELDS = [
+        "name", "summary", "instructions", "what_to_feel", "cautions", "video_url", *Dosage.DOSAGE_FIELDS,
+    ]  # fmt: skip
 
     class Meta:
         ordering = ["name"]
         indexes = [models.Index(fields=["body_region", "kind"])]
         constraints = dosage_constraints("exercise")
+        permissions = [("can_review_clinically", "Can approve changes to exercises clinically")]
 
     def __str__(self) -> str:
         return self.name
@@ -175,6 +185,20 @@ class Exercise(Dosage):
     @property
     def steps(self) -> list[str]:
         return [line.strip() for line in self.instructions.splitlines() if line.strip()]
+
+
+class ExerciseChange(models.Model):
+    """A change to an exercise's clinical text, waiting for a clinician; patients see the approved text meanwhile."""
+
+    exercise = models.OneToOneField(Exercise, on_delete=models.CASCADE, related_name="pending_change")
+    values = models.JSONField(help_text="The proposed value of each of Exercise.CLINICAL_FIELDS.")
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    changed_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"Change to {self.exercise}"
 
 
 class ExerciseImage(models.Model):

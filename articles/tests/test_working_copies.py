@@ -152,7 +152,7 @@ def test_reviewed_text_that_is_not_live_yet_needs_review_again(editor, physio):
 
 
 def test_the_word_diff_escapes_what_it_shows():
-    from articles.diff import word_diff
+    from portal.diff import word_diff
 
     shown = word_diff("Rest <b>well</b>.", "Rest <script>x()</script> well.")
     assert "<script>" not in shown and "&lt;script&gt;" in shown and "<ins>" in shown and "<del>" in shown
