@@ -23,7 +23,7 @@ EXERCISES = {
     "figure-four-stretch": ("Figure-four stretch", "stretch", "hips", "Stretch the buttock with one ankle on a knee."),
     "childs-pose": ("Child's pose", "stretch", "lower-back", "Kneel and fold forward to lengthen the back."),
     "seated-piriformis-stretch": ("Seated piriformis stretch", "stretch", "hips", "Lean forward over a crossed leg."),
-    "pelvic-tilt": ("Pelvic tilt", "mobility", "core", "Flatten and arch the low back while lying down."),
+    "pelvic-tilts": ("Pelvic tilts", "mobility", "core", "Flatten and arch the low back while lying down."),
     "hamstring-stretch": ("Hamstring stretch", "stretch", "legs", "Lengthen the back of the thigh."),
     "hip-flexor-stretch": ("Hip flexor stretch", "stretch", "hips", "Stretch the front of the hip in a half-kneel."),
     "walking": ("Walking", "aerobic", "whole-body", "Short, regular walks that build up over weeks."),
@@ -112,7 +112,7 @@ with step-by-step instructions.
 | [Figure-four stretch](exercise:figure-four-stretch) | One ankle on the other knee, draw the legs in to stretch the buttock. |
 | [Child's pose](exercise:childs-pose) | Kneel, sit back to your heels and reach forward; the back lengthens. |
 | [Seated piriformis stretch](exercise:seated-piriformis-stretch) | Leg crossed, lean forward to stretch the muscle by the sciatic nerve. |
-| [Pelvic tilt](exercise:pelvic-tilt) | Lying with knees bent, gently flatten then arch the lower back. |
+| [Pelvic tilts](exercise:pelvic-tilts) | Lying with knees bent, gently flatten then arch the lower back. |
 | [Hamstring stretch](exercise:hamstring-stretch) | Lengthen the back of the thigh, which tugs on the pelvis when tight. |
 | [Hip flexor stretch](exercise:hip-flexor-stretch) | Stretch the front of the hip, which tilts the pelvis when tight. |
 
@@ -171,7 +171,7 @@ Stand up at least every half hour. A short walk to refill your water is enough.
 
 Sit with your feet flat, hips a little higher than your knees and the screen at eye level.
 
-{{exercise:pelvic-tilt}}
+{{exercise:pelvic-tilts}}
 """
 
 DRAFT_BODY = """\

@@ -3,11 +3,12 @@ every save or delete of an article or what it shows (receivers connected in `art
 also depends on the exercise library, whose cards it embeds."""
 
 import hashlib
+import re
 
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.db import connection
-from django.db.models import Prefetch, Q
+from django.db.models import Case, Prefetch, Q, Value, When
 
 from articles.models import Article, Condition, Tag
 from articles.rendering import mentioned_exercise_slugs, render_markdown
@@ -38,8 +39,19 @@ def _search(queryset, query: str):
             + SearchVector("body", weight="C", config="english")
         )
         search = SearchQuery(query, search_type="websearch", config="english")
-        return queryset.annotate(rank=SearchRank(vector, search)).filter(rank__gt=0).order_by("-rank", "title")
-    return queryset.filter(Q(title__icontains=query) | Q(summary__icontains=query) | Q(body__icontains=query))
+        matching = queryset.annotate(document=vector).filter(document=search)  # every word (@@), not any
+        return matching.annotate(rank=SearchRank(vector, search)).order_by("-rank", "title")
+    # SQLite: every word, in any order, somewhere in the article; ranked as PostgreSQL weighs them (title over
+    # summary over body), then by title.
+    words = [word for word in re.findall(r"\w+", query.lower()) if len(word) > 1][:10]
+    if not words:
+        return queryset.none()
+    rank = Value(0)
+    for word in words:
+        in_title, in_summary = Q(title__icontains=word), Q(summary__icontains=word)
+        queryset = queryset.filter(in_title | in_summary | Q(body__icontains=word))
+        rank = rank + Case(When(in_title, then=Value(4)), When(in_summary, then=Value(2)), default=Value(1))
+    return queryset.annotate(rank=rank).order_by("-rank", "title")
 
 
 MAX_CACHED_PAGE = 50
@@ -89,7 +101,7 @@ def article_with_relations(queryset, **lookup) -> Article | None:
     related = Article.objects.published().only("title", "slug", "summary", "published_at")
     return (
         queryset.filter(**lookup)
-        .select_related("author", "clinical_reviewer")
+        .select_related("author", "author__clinician_profile", "clinical_reviewer__clinician_profile")
         .prefetch_related(
             "conditions",
             "tags",

@@ -9,7 +9,11 @@ from articles.selectors import canonical_url
 def _person(user) -> dict | None:
     if user is None:
         return None
-    return {"@type": "Person", "name": user.get_full_name() or "Clinic staff"}
+    person = {"@type": "Person", "name": user.get_full_name() or "Clinic staff"}
+    profile = user.clinician_profile_or_none
+    if profile is not None:
+        person["jobTitle"] = profile.get_profession_display()
+    return person
 
 
 def article_jsonld(article, url: str) -> dict:

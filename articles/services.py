@@ -72,6 +72,7 @@ def save_article(*, article: Article, user, note: str = "", save_related: Callab
     article.save()
     if save_related is not None:
         save_related()
+    article.related_exercises.add(*exercises.values())  # what it embeds or links, so each exercise page lists it
     note = note or ("Created" if created else "Edited")
     if stored is not None and clinical_text(article) != before:
         if stored.is_live:

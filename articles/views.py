@@ -1,11 +1,15 @@
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
+from django.templatetags.static import static
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from articles import selectors
 from articles.seo import article_jsonld, breadcrumbs_jsonld
 from portal.pagecache import anonymous_page
+
+DEFAULT_IMAGE = "articles/share-default.png"
+DEFAULT_IMAGE_ALT = "Back & Spine Clinic: patient information, reviewed by our clinicians"
 
 
 def _int(value: str, default: int = 1) -> int:
@@ -56,7 +60,9 @@ def detail_context(article, preview: bool = False) -> dict:
         "article": article,
         "canonical": canonical,
         "preview": preview,
-        "og_image": selectors.canonical_url(article.hero_image.url) if article.hero_image else "",
+        # Every page shares with a picture: the article's own, or the clinic's default card (static/articles/).
+        "og_image": selectors.canonical_url(article.hero_image.url if article.hero_image else static(DEFAULT_IMAGE)),
+        "og_image_alt": article.hero_alt if article.hero_image else DEFAULT_IMAGE_ALT,
         "jsonld": [article_jsonld(article, canonical), breadcrumbs_jsonld(article, canonical)],
     }
 

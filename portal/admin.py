@@ -4,7 +4,7 @@ from django.contrib.auth.models import Group
 from django.utils.translation import gettext_lazy as _
 
 from portal import accounts, roles
-from portal.models import AuditEvent, Clinic, User
+from portal.models import AuditEvent, Clinic, ClinicianProfile, User
 from portal.scoping import ClinicScopedAdmin, ReadOnlyAdmin
 
 
@@ -22,6 +22,24 @@ class ClinicAdmin(ClinicScopedAdmin):
             {"fields": ["alert_inbox", "escalate_after_minutes", "emergency_number", "emergency_department"]},
         ),
     ]
+
+
+class ClinicianProfileInline(admin.StackedInline):
+    model = ClinicianProfile
+    can_delete = True
+    extra = 0
+    max_num = 1
+    verbose_name = "clinical registration (needed to review articles and exercises)"
+
+    # Nobody records their own registration: a clinic admin who is not a clinician cannot make themselves one.
+    def has_add_permission(self, request, obj=None):
+        return not (obj and obj.pk == request.user.pk) and super().has_add_permission(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return not (obj and obj.pk == request.user.pk) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return not (obj and obj.pk == request.user.pk) and super().has_delete_permission(request, obj)
 
 
 @admin.register(User)
@@ -42,6 +60,7 @@ class UserAdmin(ClinicScopedAdmin, DjangoUserAdmin):
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "clinic", "password1", "password2")}),)
     filter_horizontal = ["groups"]
+    inlines = [ClinicianProfileInline]
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)

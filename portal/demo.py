@@ -4,7 +4,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
 from portal import roles
-from portal.models import Clinic
+from portal.models import Clinic, ClinicianProfile
 
 DEMO_PASSWORD = "demo-pass"
 
@@ -56,5 +56,14 @@ def seed(demo: dict) -> None:
             user.set_password(DEMO_PASSWORD)
             user.save()
         user.groups.add(Group.objects.get(name=role))
+        if role == roles.PHYSIOTHERAPIST:
+            ClinicianProfile.objects.get_or_create(
+                user=user,
+                defaults={
+                    "profession": ClinicianProfile.Profession.PHYSIOTHERAPIST,
+                    "registration_body": ClinicianProfile.Body.HCPC,
+                    "registration_number": f"PH{100000 + user.pk}",
+                },
+            )
         demo[key] = user
     demo["logins"] = [email for _key, email, *_rest in STAFF if email != "physio.b@example.com"]

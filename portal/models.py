@@ -123,6 +123,56 @@ class User(AbstractUser):
         self.email = normalise_email(self.email)
         super().save(*args, **kwargs)
 
+    def has_perm(self, perm, obj=None):
+        """A clinical review permission is held only by a registered clinician, whatever the role or superuser
+        flag says: the public page names the reviewer with their profession."""
+        if perm in CLINICAL_REVIEW_PERMISSIONS and self.clinician_profile_or_none is None:
+            return False
+        return super().has_perm(perm, obj)
+
+    @property
+    def clinician_profile_or_none(self):
+        try:
+            return self.clinician_profile
+        except ClinicianProfile.DoesNotExist:
+            return None
+
+    @property
+    def name_with_profession(self) -> str:
+        profile = self.clinician_profile_or_none
+        name = self.get_full_name() or "a clinician"
+        return f"{name}, {profile.get_profession_display()}" if profile else name
+
+
+# Named by app label so that portal imports no app (as portal.roles does).
+CLINICAL_REVIEW_PERMISSIONS = frozenset({"articles.can_review_clinically", "programs.can_review_clinically"})
+
+
+class ClinicianProfile(models.Model):
+    """A clinician's registration: only staff with one may review clinical content (User.has_perm)."""
+
+    class Profession(models.TextChoices):
+        PHYSIOTHERAPIST = "physiotherapist", "Physiotherapist"
+        DOCTOR = "doctor", "Doctor"
+        NURSE = "nurse", "Nurse"
+        OSTEOPATH = "osteopath", "Osteopath"
+        CHIROPRACTOR = "chiropractor", "Chiropractor"
+
+    class Body(models.TextChoices):
+        HCPC = "HCPC", "Health and Care Professions Council (HCPC)"
+        GMC = "GMC", "General Medical Council (GMC)"
+        NMC = "NMC", "Nursing and Midwifery Council (NMC)"
+        GOSC = "GOsC", "General Osteopathic Council (GOsC)"
+        GCC = "GCC", "General Chiropractic Council (GCC)"
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="clinician_profile")
+    profession = models.CharField(max_length=20, choices=Profession.choices)
+    registration_body = models.CharField(max_length=8, choices=Body.choices)
+    registration_number = models.CharField(max_length=30, help_text="As on the register, e.g. PH123456.")
+
+    def __str__(self) -> str:
+        return f"{self.get_profession_display()} ({self.registration_body} {self.registration_number})"
+
 
 class AuditEvent(models.Model):
     """Who looked at or changed a patient's records, when and from where. Append-only."""

@@ -20,6 +20,7 @@ VIEW = ("view",)
 ROLES: dict[str, dict[str, tuple[str, ...]]] = {
     CLINIC_ADMIN: {
         "portal.user": EDIT,
+        "portal.clinicianprofile": ALL,
         "portal.clinic": ("view", "change"),
         "portal.auditevent": VIEW,
         "portal.outboundemail": ("view", "change"),

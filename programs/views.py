@@ -37,7 +37,9 @@ def exercise_list(request):
 
 def exercise_detail(request, slug):
     exercise = get_object_or_404(Exercise.objects.prefetch_related("images"), slug=slug)
-    return render(request, "programs/exercise_detail.html", {"exercise": exercise})
+    # The published articles that use it (the articles app lists every exercise an article embeds or links).
+    articles = exercise.articles.published().only("title", "slug", "summary").order_by("title")
+    return render(request, "programs/exercise_detail.html", {"exercise": exercise, "articles": articles})
 
 
 def _patient_program(request, pk) -> Program:

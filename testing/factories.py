@@ -2,7 +2,7 @@ import factory
 from django.contrib.auth.models import Group
 
 from portal import roles
-from portal.models import Clinic, User
+from portal.models import Clinic, ClinicianProfile, User
 
 PASSWORD = "test-pass-123"
 
@@ -39,6 +39,13 @@ class StaffFactory(UserFactory):
     def role(self, create, extracted, **kwargs):
         if create and extracted:
             self.groups.add(Group.objects.get(name=extracted))
+        if create and extracted == roles.PHYSIOTHERAPIST:  # a physiotherapist is a registered clinician
+            ClinicianProfile.objects.create(
+                user=self,
+                profession="physiotherapist",
+                registration_body="HCPC",
+                registration_number=f"PH{self.pk:06d}",
+            )
 
 
 def physio(**kwargs) -> User:

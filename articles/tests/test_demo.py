@@ -8,7 +8,7 @@ from programs.models import Exercise
 
 pytestmark = pytest.mark.django_db
 SLUG = "lower-back-pain-down-both-legs"
-STRETCHES = ["knee-to-chest", "figure-four-stretch", "childs-pose", "seated-piriformis-stretch", "pelvic-tilt",
+STRETCHES = ["knee-to-chest", "figure-four-stretch", "childs-pose", "seated-piriformis-stretch", "pelvic-tilts",
              "hamstring-stretch", "hip-flexor-stretch"]  # fmt: skip
 
 
@@ -48,3 +48,37 @@ def test_demo_articles_are_idempotent(seeded):
     call_command("seed_demo")
     assert (Article.objects.count(), Exercise.objects.count()) == counts
     assert Article.objects.get(slug=SLUG).status == Article.Status.PUBLISHED
+
+
+def test_the_stretches_table_links_full_library_entries_and_no_stub(seeded):
+    for slug in STRETCHES:
+        exercise = Exercise.objects.get(slug=slug)
+        assert len(exercise.steps) >= 2 and exercise.cautions, f"{slug} is a stub"
+    assert not Exercise.objects.filter(slug="pelvic-tilt").exists()
+
+
+def test_the_migration_merges_an_existing_stub_into_the_full_entry(editor, physio):
+    import importlib
+
+    from django.apps import apps
+
+    from articles.tests.factories import published_article
+    from programs.tests.factories import ExerciseFactory, TemplateItemFactory
+
+    merge = importlib.import_module("articles.migrations.0004_merge_the_pelvic_tilt_stub").merge
+    stub = ExerciseFactory(slug="pelvic-tilt", name="Pelvic tilt")
+    full = ExerciseFactory(slug="pelvic-tilts", name="Pelvic tilts")
+    item = TemplateItemFactory(exercise=stub)
+    article = published_article(
+        reviewer=physio, author=editor, body="| [Tilt](exercise:pelvic-tilt) |\n|---|\n\n{{exercise:pelvic-tilt}}\n"
+    )
+    article.related_exercises.set([stub])
+
+    merge(apps, None)
+
+    item.refresh_from_db()
+    article.refresh_from_db()
+    assert item.exercise == full and list(article.related_exercises.all()) == [full]
+    assert "pelvic-tilt)" not in article.body and "{{exercise:pelvic-tilts}}" in article.body
+    assert "/exercises/pelvic-tilt/" not in article.body_html
+    assert not Exercise.objects.filter(slug="pelvic-tilt").exists()

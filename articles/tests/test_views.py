@@ -4,6 +4,7 @@ import re
 
 import feedparser
 import pytest
+from django.contrib.staticfiles import finders
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.utils import timezone
@@ -115,6 +116,16 @@ def test_search_ranks_title_matches_first_on_postgres(client, editor, physio, re
     assert [a.title for a in client.get("/articles/?q=stretches").context["articles"]] == ["Stretching daily"]
 
 
+def test_search_finds_every_word_in_any_order_and_ranks_titles_first(client, editor, physio):
+    """On either database: "stenosis walking" finds the articles holding both words, wherever they are."""
+    published_article(reviewer=physio, author=editor, title="Sleep tips", body="Stenosis and walking at night.")
+    published_article(reviewer=physio, author=editor, title="Spinal stenosis", summary="Walking helps.", body="Bend.")
+    published_article(reviewer=physio, author=editor, title="Walking", body="Good for backs.")
+    titles = [a.title for a in client.get("/articles/?q=stenosis walking").context["articles"]]
+    assert titles == ["Spinal stenosis", "Sleep tips"]
+    assert [a.title for a in client.get("/articles/?q=walking STENOSIS").context["articles"]] == titles
+
+
 def test_feed_parses_and_lists_published_articles(client, article):
     feed = feedparser.parse(client.get("/articles/feed/").content)
     assert not feed.bozo
@@ -139,6 +150,8 @@ def test_detail_has_canonical_open_graph_and_json_ld(client, article, physio, se
     assert '<link rel="canonical" href="https://clinic.example/articles/back-pain/">' in html
     assert '<meta property="og:title" content="Back pain down both legs">' in html
     assert '<meta property="og:description" content="Why it spreads.">' in html
+    default = re.search(r'<meta property="og:image" content="https://clinic\.example(/static/[^"]+)">', html).group(1)
+    assert "share-default" in default and finders.find("articles/share-default.png")  # no hero: the clinic's card
     Article.objects.filter(pk=article.pk).update(hero_image="articles/legs.jpg", hero_alt="A person stretching")
     cache.clear()
     html = client.get("/articles/back-pain/").content.decode()
@@ -146,7 +159,7 @@ def test_detail_has_canonical_open_graph_and_json_ld(client, article, physio, se
     assert 'alt="A person stretching"' in html
     page, breadcrumbs = jsonld(html)
     assert page["@type"] == "MedicalWebPage"
-    assert page["reviewedBy"] == {"@type": "Person", "name": physio.get_full_name()}
+    assert page["reviewedBy"] == {"@type": "Person", "name": physio.get_full_name(), "jobTitle": "Physiotherapist"}
     assert page["lastReviewed"] == timezone.localdate().isoformat()
     assert page["about"] == [{"@type": "MedicalCondition", "name": "Sciatica"}]
     assert page["url"] == "https://clinic.example/articles/back-pain/"

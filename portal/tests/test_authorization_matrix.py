@@ -124,6 +124,7 @@ MATRIX: list[tuple[str, str]] = [
     (r"admin:programs_(program|programchange)_delete", "admin admin admin 403 404 404 403 403"),  # never deleted
     (r"admin:programs_programchange_add", "admin admin admin 403 403 403 403 403"),
     (r"admin:programs_exercise_(changelist|add|change|history)", "admin admin admin 200 200 200 200 200"),
+    (r"admin:programs_exercise_changes", "admin admin admin 404 404 404 404 404"),  # no change is waiting
     (
         r"admin:programs_(programtemplate|templatephase)_(changelist|add|change|history)",
         "admin admin admin 200 200 403 200 200",
@@ -136,6 +137,8 @@ MATRIX: list[tuple[str, str]] = [
     (r"admin:articles_article_preview", "admin admin admin 200 200 200 200 200"),
     (r"admin:articles_(article|condition|tag)_(add|delete)", "admin admin admin 403 403 200 403 200"),
     (r"admin:articles_article_restore", "admin admin admin 403 403 200 403 200"),
+    (r"admin:articles_article_working_copy", "admin admin admin 405 405 405 405 405"),  # POST only
+    (r"admin:articles_article_changes", "admin admin admin 403 403 403 403 403"),  # the article is no working copy
     (r"admin:articles_(article|condition|tag)_redirect", "admin admin admin 302 302 302 302 302"),
     # The email outbox: the clinic admin reads (and retries) their clinic's emails; nothing is deleted
     (r"outbox-unsubscribe", "200 200 200 200 200 200 200 200"),

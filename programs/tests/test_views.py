@@ -188,3 +188,16 @@ def test_handout_pdf_embeds_the_exercise_pictures(client, program, tmp_path):
     path.write_bytes(client.get(f"/my/programs/{program.pk}/handout.pdf").content)
     listing = subprocess.run(["pdfimages", "-list", str(path)], capture_output=True, check=True, text=True).stdout
     assert len(listing.strip().splitlines()) >= 3  # two header lines, then one line per image
+
+
+def test_an_exercise_page_lists_the_published_articles_that_use_it(client, editor, physio):
+    from articles import services as articles
+    from articles.tests.factories import ArticleFactory, published_article
+
+    exercise = ExerciseFactory(slug="knee-hug", name="Knee hug")
+    published_article(reviewer=physio, author=editor, title="Sciatica at home", body="Try a [hug](exercise:knee-hug).")
+    articles.save_article(
+        article=ArticleFactory.build(title="Draft about hugs", body="{{exercise:knee-hug}}"), user=editor
+    )
+    html = client.get(exercise.get_absolute_url()).content.decode()
+    assert "Read more" in html and "Sciatica at home" in html and "Draft about hugs" not in html
