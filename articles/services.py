@@ -61,6 +61,7 @@ def save_article(*, article: Article, user, note: str = "", save_related: Callab
     clinician approves (`start_working_copy`, `approve_working_copy`). Changing the text of a reviewed article
     that is not live yet clears the review, so it cannot be published unreviewed."""
     created = article.pk is None
+    article.body = article.body.replace("\r\n", "\n")  # a browser's textarea sends CRLF: not a change of text
     stored = None if created else Article.objects.select_for_update().get(pk=article.pk)
     before = None if stored is None else clinical_text(stored)
     exercises = validate_body(article.body)

@@ -11,15 +11,16 @@ TOKENS = re.compile(r"\s+|\S+\s*")  # a word with the space after it, so spaces 
 
 
 def word_diff(old: str, new: str) -> SafeString:
-    before, after = TOKENS.findall(old), TOKENS.findall(new)
+    before, after = (TOKENS.findall(text.replace("\r\n", "\n")) for text in (old, new))
     parts = []
-    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, before, after, autojunk=False).get_opcodes():
+    words = [[token.strip() for token in tokens] for tokens in (before, after)]  # spacing alone is no change
+    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, *words, autojunk=False).get_opcodes():
         if op in ("delete", "replace"):
             parts.append(format_html("<del>{}</del>", "".join(before[i1:i2])))
         if op in ("insert", "replace"):
             parts.append(format_html("<ins>{}</ins>", "".join(after[j1:j2])))
         if op == "equal":
-            parts.append(escape("".join(before[i1:i2])))
+            parts.append(escape("".join(after[j1:j2])))
     return format_html_join("", "{}", ((part,) for part in parts))  # each part is escaped already
 
 

@@ -3,9 +3,11 @@
 Facts follow the clinic's reference article; the wording is ours. Safe to run again.
 """
 
+from django.core.files.base import ContentFile
 from django.db import transaction
 
-from programs.models import Exercise, ProgramTemplate, TemplateItem, TemplatePhase
+from programs import illustrations
+from programs.models import Exercise, ExerciseImage, ProgramTemplate, TemplateItem, TemplatePhase
 
 B, L, H, C, W = (
     Exercise.BodyRegion.LOWER_BACK,
@@ -316,7 +318,14 @@ def seed(demo: dict) -> None:
     for fields in EXERCISES:
         fields = dict(fields)
         slug = fields.pop("slug")
-        exercises[slug], _ = Exercise.objects.update_or_create(slug=slug, defaults=fields)
+        # Created once: a later change goes through review (programs.exercise_review), and seeding again keeps it.
+        exercises[slug], _ = Exercise.objects.get_or_create(slug=slug, defaults=fields)
+        if slug in illustrations.POSES and not exercises[slug].images.exists():
+            ExerciseImage.objects.create(
+                exercise=exercises[slug],
+                image=ContentFile(illustrations.draw(slug), name=f"{slug}.png"),
+                alt_text=illustrations.alt_text(slug),
+            )
     demo["exercises"] = exercises
     demo["templates"] = {}
     for spec in TEMPLATES:

@@ -23,6 +23,10 @@ def clinical_values(exercise: Exercise) -> dict:
 def save_exercise(*, exercise: Exercise, user) -> ExerciseChange | None:
     """Save `exercise` as edited by `user`. A new exercise is saved as it is (nobody follows it yet); for one
     in the library, returns the change now waiting for approval, or None when the clinical text is as approved."""
+    for name in Exercise.CLINICAL_FIELDS:  # a browser's textarea sends CRLF: not a change of text
+        value = getattr(exercise, name)
+        if isinstance(value, str):
+            setattr(exercise, name, value.replace("\r\n", "\n"))
     exercise.full_clean()
     if exercise.pk is None:
         exercise.save()

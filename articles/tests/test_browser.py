@@ -134,7 +134,9 @@ def test_a_change_to_a_live_article_waits_for_a_clinicians_approval(seeded, brow
     page.get_by_role("link", name="See the changes and approve them").click()
     assert page.locator(".word-diff del").filter(has_text=emergency).count() == 1
     assert page.locator(".word-diff ins").filter(has_text=routine).count() == 1
+    assert page.locator(".word-diff del, .word-diff ins").count() == 2  # that sentence and nothing else
     assert serious_a11y_violations(page) == []
+    screenshot(page, "admin-article-changes")
     with page.expect_navigation():
         page.get_by_role("button", name="Approve and make live").click()
     assert "The change is live" in page.locator(".messagelist").inner_text()

@@ -156,3 +156,12 @@ def test_the_word_diff_escapes_what_it_shows():
 
     shown = word_diff("Rest <b>well</b>.", "Rest <script>x()</script> well.")
     assert "<script>" not in shown and "&lt;script&gt;" in shown and "<ins>" in shown and "<del>" in shown
+
+
+def test_a_browsers_line_endings_are_not_a_change(editor, physio):
+    article = services.save_article(article=ArticleFactory.build(body="Rest.\n\nWalk."), user=editor)
+    reviewed(article, physio)
+    article.body = "Rest.\r\n\r\nWalk."  # as a textarea posts it
+    services.save_article(article=article, user=editor)
+    article.refresh_from_db()
+    assert article.clinical_reviewer == physio and article.body == "Rest.\n\nWalk."

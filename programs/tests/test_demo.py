@@ -69,3 +69,22 @@ def test_demo_patient_downloads_a_readable_handout(seeded, client, tmp_path):
         ["pdftoppm", "-png", "-r", "70", "-f", "1", "-l", "1", "-singlefile", str(pdf), str(SCREENSHOTS / "handout")],
         check=True,
     )
+
+
+def test_every_demo_exercise_has_a_drawing_on_its_page_and_today(seeded, client):
+    from programs import illustrations
+
+    for slug in illustrations.POSES:
+        (picture,) = Exercise.objects.get(slug=slug).images.all()
+        assert picture.alt_text.startswith("Line drawing: ") and picture.image.read(8) == b"\x89PNG\r\n\x1a\n"
+    html = client.get("/exercises/bird-dog/").content.decode()
+    assert 'alt="Line drawing: on hands and knees, one arm reaching forward' in html
+    client.force_login(Program.objects.get(patient__user__email="patient@example.com").patient.user)
+    assert "Line drawing:" in client.get("/my/").content.decode()
+
+
+def test_seeding_again_keeps_an_approved_change_to_an_exercise(seeded):
+    Exercise.objects.filter(slug="bridge").update(cautions="Approved by the clinic.")
+    call_command("seed_demo")
+    assert Exercise.objects.get(slug="bridge").cautions == "Approved by the clinic."
+    assert Exercise.objects.get(slug="bridge").images.count() == 1

@@ -10,7 +10,7 @@ from django.core.management import call_command
 from portal.demo import DEMO_PASSWORD
 from programs.models import Program
 from programs.tests.test_media import first_exercise
-from testing.services import login, missing
+from testing.services import login, missing, screenshot
 
 pytestmark = pytest.mark.browser
 CHANGED = "Numbness in the saddle area: stop and call 999."
@@ -39,6 +39,10 @@ def test_a_changed_stop_if_reaches_today_and_the_handout_only_when_a_physio_appr
         editor, patient, physio = (context.new_page() for context in contexts)
         login(editor, "editor@example.com", DEMO_PASSWORD)
         editor.goto(f"/admin/programs/exercise/{exercise.pk}/change/")
+        editor.get_by_label("Equipment").fill("A mat")  # saved at once: not clinical
+        with editor.expect_navigation():
+            editor.get_by_role("button", name="Save and continue editing").click()
+        assert "waits" not in editor.locator(".messagelist").inner_text()  # the textarea's CRLF is no change
         editor.get_by_label("Cautions").fill(CHANGED)
         with editor.expect_navigation():
             editor.get_by_role("button", name="Save and continue editing").click()
@@ -54,6 +58,7 @@ def test_a_changed_stop_if_reaches_today_and_the_handout_only_when_a_physio_appr
         physio.goto(f"/admin/programs/exercise/{exercise.pk}/change/")
         physio.get_by_role("link", name="See the changes and approve them").click()
         assert physio.locator(".word-diff ins").filter(has_text="saddle").count() == 1
+        screenshot(physio, "admin-exercise-changes")
         with physio.expect_navigation():
             physio.get_by_role("button", name="Approve and make live").click()
         assert "The change is live" in physio.locator(".messagelist").inner_text()
