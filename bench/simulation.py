@@ -108,7 +108,7 @@ class Simulation:
         from articles.models import Article
         from patients import services
         from portal import roles
-        from portal.models import Clinic, User
+        from portal.models import Clinic, ClinicianProfile, User
         from programs.models import Exercise, ProgramTemplate, TemplateItem, TemplatePhase
         from programs.services import assign_program
 
@@ -117,6 +117,10 @@ class Simulation:
         def staff(email, role):
             user = User.objects.create_user(email=email, password="sim-pass", is_staff=True, clinic=self.clinic)
             user.groups.add(Group.objects.get(name=role))
+            if role == roles.PHYSIOTHERAPIST:  # a registered clinician: the article's reviewer
+                ClinicianProfile.objects.create(
+                    user=user, profession="physiotherapist", registration_body="HCPC", registration_number="PH000001"
+                )
             return user
 
         self.admin = staff("admin@sim.example", roles.CLINIC_ADMIN)

@@ -62,6 +62,9 @@ class UserAdmin(ClinicScopedAdmin, DjangoUserAdmin):
     filter_horizontal = ["groups"]
     inlines = [ClinicianProfileInline]
 
+    def get_inline_instances(self, request, obj=None):
+        return super().get_inline_instances(request, obj) if obj else []  # registered once the account exists
+
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)
         if request.user.is_superuser:

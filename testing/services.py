@@ -385,6 +385,8 @@ def s3_storage(settings):
 
 @pytest.fixture(scope="session")
 def _chromium():
+    if connection.vendor != "postgresql":  # one run is enough: CI's PostgreSQL run, with every service real
+        missing("the browser tests run on PostgreSQL: set DATABASE_URL=postgres://…")
     if not shutil.which(CHROMIUM):
         missing(f"needs Chromium at {CHROMIUM} (apt-get install chromium)")
     # Playwright's sync API runs an event loop in this thread; Django's ORM must still be usable here.
