@@ -4,6 +4,7 @@ They are ours: drawn for this project from the joint positions below, free to us
 in the exercise's position, on a floor line, with alt text saying what it shows. A clinic replaces them with its
 own photographs in the admin (Exercises → pictures)."""
 
+import functools
 import io
 
 from PIL import Image, ImageDraw
@@ -144,6 +145,7 @@ def alt_text(slug: str) -> str:
     return f"Line drawing: {POSES[slug][0].lower()}."
 
 
+@functools.cache  # the same pose draws the same picture: once per process
 def draw(slug: str) -> bytes:
     """The exercise's drawing as a PNG."""
     _alt, joints = POSES[slug]

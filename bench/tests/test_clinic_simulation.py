@@ -7,7 +7,8 @@ from bench.simulation import BEHAVIOURS, simulate
 
 
 @pytest.mark.django_db(transaction=True)  # real commits: emails go out on commit, as in production
-def test_twelve_weeks_of_a_clinic_keep_every_invariant(capsys):
+def test_twelve_weeks_of_a_clinic_keep_every_invariant(capsys, require_postgres):
+    """Once, on PostgreSQL (CI's second run); by hand on any database with `python -m bench.simulation`."""
     result = simulate(patients=len(BEHAVIOURS), weeks=12, tick_hours=2)
     with capsys.disabled():
         print("\n" + result.table())
