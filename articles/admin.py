@@ -340,8 +340,10 @@ class ArticleAdmin(admin.ModelAdmin):
             services.approve_working_copy(article=copy, user=request.user)
             self.message_user(request, f"The change is live: “{live.title}” now shows the approved text.")
             return redirect("admin:articles_article_change", live.pk)
-        labels = {"title": "Title", "summary": "Summary", "body": "Body", "hero_alt": "Image", "faqs": "FAQs"}
-        labels["hero_image"] = "Image file"
+        labels = {
+            "title": "Title", "summary": "Summary", "body": "Body", "hero_image": "Image file", "hero_alt": "Image",
+            "faqs": "FAQs",
+        }  # fmt: skip
         live_text, working_text = services.clinical_text(live), services.clinical_text(copy)
         context = {
             **self.admin_site.each_context(request),

@@ -43,6 +43,14 @@ def validate_body(body: str) -> dict[str, Exercise]:
     return exercises
 
 
+def _render(article: Article) -> dict[str, Exercise]:
+    """Check the body, store its HTML and contents; return the exercises it names."""
+    exercises = validate_body(article.body)
+    rendered = render_markdown(article.body, exercises)
+    article.body_html, article.toc = rendered.html, rendered.toc
+    return exercises
+
+
 def clinical_text(article: Article) -> dict:
     """What a clinician approves: the words and the picture patients see, and the FAQs' answers."""
     data = {name: str(getattr(article, name)) for name in CLINICAL_FIELDS}
@@ -64,9 +72,7 @@ def save_article(*, article: Article, user, note: str = "", save_related: Callab
     article.body = article.body.replace("\r\n", "\n")  # a browser's textarea sends CRLF: not a change of text
     stored = None if created else Article.objects.select_for_update().get(pk=article.pk)
     before = None if stored is None else clinical_text(stored)
-    exercises = validate_body(article.body)
-    rendered = render_markdown(article.body, exercises)
-    article.body_html, article.toc = rendered.html, rendered.toc
+    exercises = _render(article)
     if article.author_id is None and user is not None:
         article.author = user
     article.full_clean()
@@ -142,8 +148,7 @@ def approve_working_copy(*, article: Article, user, next_review_due: datetime.da
     today = timezone.localdate()
     live.clinical_reviewer, live.last_reviewed = user, today
     live.next_review_due = next_review_due or today + REVIEW_INTERVAL
-    rendered = render_markdown(live.body, validate_body(live.body))
-    live.body_html, live.toc = rendered.html, rendered.toc
+    _render(live)
     live.full_clean()
     live.save()
     _copy_related(copy, live)
