@@ -6,16 +6,18 @@ from django.db import models
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.views.decorators.http import require_POST
 
-from articles import services
-from articles.models import FAQ, Article, Condition, Reference, Revision, Tag
+from articles import care_plan, services
+from articles.models import FAQ, Article, Condition, Reading, Reference, Revision, Tag, TemplateReading
 from articles.views import detail_context
 from portal import diff
 from portal.admin_actions import apply_to_each
+from programs.admin import ProgramAdmin, ProgramTemplateAdmin
 from programs.images import reencode_image
 
 
@@ -357,3 +359,78 @@ class ArticleAdmin(admin.ModelAdmin):
             "can_approve": can_approve,
         }
         return TemplateResponse(request, "admin/articles/working_copy_changes.html", context)
+
+
+# --- The reading list of templates and programmes (articles.care_plan) ---------------------------------------------
+
+
+class ReadingFormSet(forms.BaseInlineFormSet):
+    """Saves through articles.care_plan, so each change goes into the programme's history under its author."""
+
+    actor = None  # set per request by ReadingInline.get_formset
+
+    def save(self, commit=True):
+        self.new_objects, self.changed_objects, self.deleted_objects = [], [], []
+        for form in self.forms:
+            adding = form.instance._state.adding
+            if form in self.deleted_forms:
+                if not adding:
+                    care_plan.remove_reading(reading=self._saved(form), actor=self.actor)
+                    self.deleted_objects.append(form.instance)
+                continue
+            if not form.has_changed():
+                continue
+            article, week = form.cleaned_data["article"], form.cleaned_data["week"]
+            if not adding and "article" in form.changed_data:  # another article: the old one comes off the list
+                care_plan.remove_reading(reading=self._saved(form), actor=self.actor)
+                adding = True
+            if adding:
+                reading = care_plan.add_reading(program=self.instance, article=article, week=week, actor=self.actor)
+                self.new_objects.append(reading)
+            else:
+                reading = care_plan.change_reading(reading=self._saved(form), week=week, actor=self.actor)
+                self.changed_objects.append((reading, form.changed_data))
+        return self.new_objects + [reading for reading, _ in self.changed_objects]
+
+    @staticmethod
+    def _saved(form) -> Reading:
+        # The form already wrote the new values into form.instance: compare with the row as it is stored.
+        return Reading.objects.select_related("article", "program").get(pk=form.instance.pk)
+
+
+class ReadingInline(admin.TabularInline):
+    model = Reading
+    formset = ReadingFormSet
+    extra = 0
+    fields = ["article", "week", "read"]
+    readonly_fields = ["read"]
+    autocomplete_fields = ["article"]
+    verbose_name = "article to read"
+    verbose_name_plural = "reading (shown on the patient's Today page from its week)"
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        return type(formset.__name__, (formset,), {"actor": request.user})
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("article")
+
+    @admin.display(description="read by the patient")
+    def read(self, obj):
+        if obj.pk is None:
+            return "–"  # a row being added
+        return date_format(timezone.localtime(obj.read_at), "j M Y") if obj.read_at else "Not yet"
+
+
+class TemplateReadingInline(admin.TabularInline):
+    model = TemplateReading
+    extra = 0
+    fields = ["article", "week"]
+    autocomplete_fields = ["article"]
+    verbose_name = "article to read"
+    verbose_name_plural = "reading (copied into each programme assigned from this template)"
+
+
+# Inlines of this app on the programs app's pages (programs cannot import articles; docs/architecture.md).
+ProgramAdmin.inlines = [*ProgramAdmin.inlines[:-1], ReadingInline, ProgramAdmin.inlines[-1]]
+ProgramTemplateAdmin.inlines = [*ProgramTemplateAdmin.inlines, TemplateReadingInline]

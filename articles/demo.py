@@ -5,7 +5,7 @@ import datetime
 from django.utils import timezone
 
 from articles import services
-from articles.models import FAQ, Article, Condition, Reference, Tag
+from articles.models import FAQ, Article, Condition, Reference, Tag, TemplateReading
 from programs.models import Exercise
 
 CONDITIONS = [
@@ -265,3 +265,6 @@ def seed(demo: dict) -> None:
         tags=["sleep"],
     )
     demo["article"] = back
+    # Education in the care plan: the demo protocol asks its patients to read the article in week 1.
+    for template in demo["templates"].values():
+        TemplateReading.objects.get_or_create(template=template, article=back, defaults={"week": 1})

@@ -1,6 +1,6 @@
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxLengthValidator
+from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -191,3 +191,47 @@ class Revision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.article} · {self.created_at:%Y-%m-%d %H:%M}"
+
+
+# --- Education in the care plan: articles a physio asks a patient to read --------------------------------------
+
+WEEK_HELP = "The programme week from which the patient sees it on their Today page (week 1 starts on day one)."
+
+
+class Reading(models.Model):
+    """An article in a patient's programme, from its week on; `read_at` is when the patient said they read it."""
+
+    program = models.ForeignKey("programs.Program", on_delete=models.CASCADE, related_name="readings")
+    article = models.ForeignKey(
+        Article, on_delete=models.PROTECT, related_name="readings", limit_choices_to={"status": "published"}
+    )
+    week = models.PositiveSmallIntegerField(
+        default=1, validators=[MinValueValidator(1), MaxValueValidator(52)], help_text=WEEK_HELP
+    )
+    read_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["week", "pk"]
+        constraints = [models.UniqueConstraint(fields=["program", "article"], name="reading_once_per_program")]
+
+    def __str__(self) -> str:
+        return f"{self.article} (week {self.week})"
+
+
+class TemplateReading(models.Model):
+    """An article a template carries; assigning the template copies it into the programme (articles.care_plan)."""
+
+    template = models.ForeignKey("programs.ProgramTemplate", on_delete=models.CASCADE, related_name="readings")
+    article = models.ForeignKey(
+        Article, on_delete=models.PROTECT, related_name="template_readings", limit_choices_to={"status": "published"}
+    )
+    week = models.PositiveSmallIntegerField(
+        default=1, validators=[MinValueValidator(1), MaxValueValidator(52)], help_text=WEEK_HELP
+    )
+
+    class Meta:
+        ordering = ["week", "pk"]
+        constraints = [models.UniqueConstraint(fields=["template", "article"], name="reading_once_per_template")]
+
+    def __str__(self) -> str:
+        return f"{self.article} (week {self.week})"

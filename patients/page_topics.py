@@ -3,11 +3,13 @@
 Their topic is the patient's user: bumped whenever a row the pages show is saved or deleted (every write path,
 the admin's included; the user's and the patient's own rows too, so a deactivated user or an archived
 patient gets the full checks again). They also depend on the exercise library and on the clinics (the
-emergency number a patient is told to call is their clinic's).
+emergency number a patient is told to call is their clinic's), and on the articles (Today lists what to read).
 """
 
 from django.contrib.auth import get_user_model
 
+from articles.models import Reading
+from articles.selectors import ARTICLES
 from patients.models import Alert, CheckIn, CheckInSchedule, ExerciseLog, SessionLog
 from portal.models import Clinic, Patient
 from portal.pagecache import bump_on
@@ -18,7 +20,7 @@ CLINICS = "clinics"  # the footer's emergency number and department are the clin
 
 
 def topics(user_id: int) -> list[str]:
-    return [f"patient:{user_id}", LIBRARY, CLINICS]
+    return [f"patient:{user_id}", LIBRARY, ARTICLES, CLINICS]  # articles: Today's reading list
 
 
 def _watched_models() -> dict:
@@ -41,6 +43,7 @@ def _watched_models() -> dict:
         CheckIn: lambda row: patient_user(row.patient_id),
         CheckInSchedule: lambda row: patient_user(row.patient_id),
         Alert: lambda row: patient_user(row.patient_id),  # a red flag's hold changes Today
+        Reading: lambda row: program_user(row.program_id),
     }
 
 

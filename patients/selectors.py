@@ -17,6 +17,7 @@ from patients.models import Alert, CheckIn, CheckInSchedule, ExerciseLog, Sessio
 from patients.questionnaires import Questionnaire
 from portal.models import Patient
 from programs.models import Program, ProgramItem, ProgramPhase
+from programs.selectors import approved_pictures
 
 PROGRESS_WEEKS = 12
 RECENT_SESSIONS = 10
@@ -46,7 +47,7 @@ def current_items(program: Program) -> list[ProgramItem]:
         program.items.current()
         .filter(phase_id=program.current_phase_id)
         .select_related("exercise")
-        .prefetch_related("exercise__images")
+        .prefetch_related(approved_pictures("exercise__images"))
     )
 
 

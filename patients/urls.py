@@ -7,6 +7,7 @@ urlpatterns = [
     path("my/", views.today, name="today"),
     path("my/sessions/<int:pk>/", views.session_done, name="session_done"),
     path("my/progress/", views.progress, name="progress"),
+    path("my/reading/<int:pk>/read/", views.mark_reading_read, name="reading_read"),
     path("my/export/", views.export, name="export"),
     path("my/export/my-data.<str:fmt>", views.export_file, name="export_file"),
     path("my/calendar/<uuid:token>.ics", views.calendar_feed, name="calendar_feed"),

@@ -4,9 +4,12 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from articles import care_plan
+from articles.models import Reading
 from patients import emails, exports, questionnaires, selectors, services, triage
 from patients.access import patient_required
 from patients.forms import CHECK_IN_FORMS, NewInvitationForm, RedFlagMixin, SessionForm, SettingsForm
@@ -137,7 +140,12 @@ def today(request):
 def _today_page(request, tokens: dict):
     plan = selectors.today_plan(request.patient)
     form = SessionForm(items=plan.items, today=plan.today, initial={"token": tokens["form_token"]})
-    context = {"plan": plan, "csrf_token": tokens["csrf_token"], **_hold_advice(request, plan)}
+    context = {
+        "plan": plan,
+        "readings": care_plan.due_readings(plan.program, plan.today) if plan.program else [],
+        "csrf_token": tokens["csrf_token"],
+        **_hold_advice(request, plan),
+    }
     if plan.state == "due":
         context.update(form=form, **_red_flag_question(request))
     return render(request, "patients/today.html", context)
@@ -170,8 +178,25 @@ def _log_session(request):
             return redirect("patients:session_done", pk=session.pk)
     elif plan.state != "due" and form.is_valid():
         form.add_error(None, "This session was not saved: your programme changed after you opened the page.")
-    context = {"plan": plan, "form": form, **_report_context(request, report), **_red_flag_question(request)}
+    context = {
+        "plan": plan,
+        "form": form,
+        "readings": care_plan.due_readings(plan.program, plan.today) if plan.program else [],
+        **_report_context(request, report),
+        **_red_flag_question(request),
+    }
     return render(request, "patients/today.html", context)
+
+
+@require_POST
+@patient_required
+def mark_reading_read(request, pk):
+    try:
+        reading = care_plan.mark_read(patient=request.patient, pk=pk)
+    except Reading.DoesNotExist:
+        raise Http404("No such reading in your programme.") from None
+    messages.success(request, f"Marked as read: “{reading.article.title}”.")
+    return redirect(f"{reverse('patients:today')}#reading")
 
 
 @patient_required

@@ -28,6 +28,8 @@ ROLES: dict[str, dict[str, tuple[str, ...]]] = {
         "programs": EDIT,
         "patients": EDIT,
         "articles": VIEW,
+        "articles.reading": ALL,  # a programme's reading list
+        "articles.templatereading": ALL,
     },
     PHYSIOTHERAPIST: {
         "portal.user": VIEW,
@@ -36,6 +38,8 @@ ROLES: dict[str, dict[str, tuple[str, ...]]] = {
         "programs": EDIT,
         "patients": EDIT,
         "articles": VIEW,
+        "articles.reading": ALL,  # a programme's reading list
+        "articles.templatereading": ALL,
     },
     CONTENT_EDITOR: {
         "articles": ALL,

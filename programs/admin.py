@@ -3,7 +3,8 @@ from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
-from django.http import HttpResponse
+from django.db.models import Count, Q
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -50,6 +51,15 @@ class ExerciseImageInline(admin.TabularInline):
     form = ExerciseImageForm
     extra = 1
     classes = ["sortable-inline"]
+    readonly_fields = ["shown"]
+
+    @admin.display(description="shown to patients")
+    def shown(self, obj):
+        if obj.pk is None:
+            return "–"  # a row being added
+        if obj.approved_at is None:
+            return "Not yet: waits for a clinician's approval"
+        return format_html("Yes, approved by {}", obj.approved_by or "a clinician")
 
 
 @admin.register(Exercise)
@@ -83,6 +93,13 @@ class ExerciseAdmin(admin.ModelAdmin):
             exercise.waiting_change = change
         return exercise
 
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(pictures_waiting=Count("images", filter=Q(images__approved_at__isnull=True)))
+        )
+
     def save_model(self, request, obj, form, change):
         waiting = exercise_review.save_exercise(exercise=obj, user=request.user)
         if waiting is not None:
@@ -98,13 +115,21 @@ class ExerciseAdmin(admin.ModelAdmin):
         if not obj or not obj.pk:
             return "A new exercise: later changes to its text wait for a clinician's approval."
         change = getattr(obj, "waiting_change", None)
+        changes_link = reverse("admin:programs_exercise_changes", args=[obj.pk])
         if change is not None:
             return format_html(
                 "This form shows a change by {} ({}) that waits for approval; patients see the approved text. "
                 '<a href="{}">See the changes and approve them</a>.',
                 change.changed_by or "someone",
                 date_format(timezone.localtime(change.changed_at), "j M Y H:i"),
-                reverse("admin:programs_exercise_changes", args=[obj.pk]),
+                changes_link,
+            )
+        waiting = getattr(obj, "pictures_waiting", 0)
+        if waiting:
+            return format_html(
+                '{} for a clinician\'s approval before patients see them. <a href="{}">See them and approve them</a>.',
+                "1 new picture waits" if waiting == 1 else f"{waiting} new pictures wait",
+                changes_link,
             )
         if obj.last_reviewed:
             reviewer = obj.reviewed_by or "a clinician"
@@ -120,7 +145,10 @@ class ExerciseAdmin(admin.ModelAdmin):
         exercise = get_object_or_404(Exercise, pk=pk)
         if not self.has_view_permission(request, exercise):
             raise PermissionDenied
-        change = get_object_or_404(ExerciseChange.objects.select_related("changed_by"), exercise=exercise)
+        change = ExerciseChange.objects.select_related("changed_by").filter(exercise=exercise).first()
+        pictures = list(exercise_review.pending_images(exercise))
+        if change is None and not pictures:
+            raise Http404("Nothing waits for approval.")
         can_approve = request.user.has_perm(exercise_review.REVIEW_PERMISSION)
         if request.method == "POST":
             if not can_approve:
@@ -136,7 +164,8 @@ class ExerciseAdmin(admin.ModelAdmin):
             "title": f"Changes to “{exercise.name}”",
             "exercise": exercise,
             "change": change,
-            "changes": diff.changes(exercise_review.clinical_values(exercise), change.values, labels),
+            "changes": diff.changes(exercise_review.clinical_values(exercise), change.values, labels) if change else [],
+            "pictures": pictures,
             "can_approve": can_approve,
         }
         return TemplateResponse(request, "admin/programs/exercise/changes.html", context)
@@ -316,8 +345,11 @@ class ProgramAdmin(ClinicScopedAdmin):
     def get_readonly_fields(self, request, obj=None):
         return ["patient", "physio", "template", "status", "current_phase"] if obj else []
 
+    # The articles app adds the reading list before the history (articles.admin): this app cannot name articles.
+    inlines = [ProgramPhaseInline, ProgramItemInline, ProgramChangeInline]
+
     def get_inlines(self, request, obj):
-        return [ProgramPhaseInline, ProgramItemInline, ProgramChangeInline] if obj else []
+        return self.inlines if obj else []
 
     def get_changeform_initial_data(self, request):
         return {
@@ -358,6 +390,8 @@ class ProgramAdmin(ClinicScopedAdmin):
             _save_phases(request, form.instance, formset)
         elif formset.model is ProgramItem:
             _save_items(request, form.instance, formset)
+        else:
+            super().save_formset(request, form, formset, change)  # an inline of an app above (its formset's save)
 
     # -- actions -------------------------------------------------------------------------------
 
@@ -429,8 +463,6 @@ class ProgramAdmin(ClinicScopedAdmin):
     def handout_view(self, request, pk):
         program = self.get_object(request, str(pk))
         if program is None or not self.has_view_permission(request, program):
-            from django.http import Http404
-
             raise Http404("No such program.")
         pdf = render_handout_pdf(program, request=request)
         self._audit(request, "export", program)

@@ -5,6 +5,7 @@ Facts follow the clinic's reference article; the wording is ours. Safe to run ag
 
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.utils import timezone
 
 from programs import illustrations
 from programs.models import Exercise, ExerciseImage, ProgramTemplate, TemplateItem, TemplatePhase
@@ -325,6 +326,7 @@ def seed(demo: dict) -> None:
                 exercise=exercises[slug],
                 image=ContentFile(illustrations.draw(slug), name=f"{slug}.png"),
                 alt_text=illustrations.alt_text(slug),
+                approved_at=timezone.now(),  # drawn by us to match the approved steps
             )
     demo["exercises"] = exercises
     demo["templates"] = {}

@@ -1,22 +1,30 @@
-"""Reviewed means reviewed, for the exercise library: what patients read and do (the exercise's name, summary,
-steps, "what to feel", "Stop if", video link and default dosage) changes only when a clinician approves it.
+"""Reviewed means reviewed, for the exercise library: what patients read and see (the exercise's name, summary,
+steps, "what to feel", "Stop if", video, pictures and default dosage) changes only when a clinician approves it.
 
 `save_exercise` is the one door for an existing exercise: other fields are saved at once, a change to the
 clinical ones waits as the exercise's `ExerciseChange` and every page (the library, Today, the handout) keeps
-showing the approved text until `approve_change`. A programme's items keep the dosage the physio prescribed
+showing the approved text until `approve_change`. A new picture is shown once a clinician approves it (the same
+click). A programme's items keep the dosage the physio prescribed
 whatever happens here: they hold their own copy."""
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models.fields.files import FieldFile
 from django.utils import timezone
 
-from programs.models import Exercise, ExerciseChange
+from programs.models import Exercise, ExerciseChange, ExerciseImage
 
 REVIEW_PERMISSION = "programs.can_review_clinically"
 
 
 def clinical_values(exercise: Exercise) -> dict:
-    return {name: getattr(exercise, name) for name in Exercise.CLINICAL_FIELDS}
+    """The clinical fields' values; a file is its name in the storage."""
+    values = {name: getattr(exercise, name) for name in Exercise.CLINICAL_FIELDS}
+    return {name: value.name or "" if isinstance(value, FieldFile) else value for name, value in values.items()}
+
+
+def pending_images(exercise: Exercise):
+    return exercise.images.filter(approved_at__isnull=True)
 
 
 @transaction.atomic
@@ -31,6 +39,9 @@ def save_exercise(*, exercise: Exercise, user) -> ExerciseChange | None:
     if exercise.pk is None:
         exercise.save()
         return None
+    video = exercise.video_file
+    if video and not video._committed:  # a new upload waits in the storage under its own name, not live yet
+        video.save(video.name, video.file, save=False)
     approved = Exercise.objects.select_for_update().get(pk=exercise.pk)
     proposed, live = clinical_values(exercise), clinical_values(approved)
     for name, value in live.items():
@@ -47,17 +58,21 @@ def save_exercise(*, exercise: Exercise, user) -> ExerciseChange | None:
 
 @transaction.atomic
 def approve_change(*, exercise: Exercise, user) -> Exercise:
-    """A clinician puts the waiting change live, in one click; the exercise is reviewed today by them."""
+    """A clinician puts the waiting change and pictures live, in one click; the exercise is reviewed today by them."""
     if not user.has_perm(REVIEW_PERMISSION):
         raise PermissionDenied("Only clinical reviewers can approve a change to an exercise.")
     exercise = Exercise.objects.select_for_update().get(pk=exercise.pk)
     change = ExerciseChange.objects.filter(exercise=exercise).first()
-    if change is None:
+    pictures = list(pending_images(exercise))
+    if change is None and not pictures:
         raise ValidationError(f"“{exercise.name}” has no change waiting for approval.")
-    for name, value in change.values.items():
+    for name, value in (change.values if change else {}).items():
         setattr(exercise, name, value)
     exercise.reviewed_by, exercise.last_reviewed = user, timezone.localdate()
     exercise.full_clean()
     exercise.save()
-    change.delete()
+    if change:
+        change.delete()
+    # The exercise's save above tells the cached pages (also on commit), so the pictures need no signal of their own.
+    ExerciseImage.objects.filter(pk__in=[p.pk for p in pictures]).update(approved_by=user, approved_at=timezone.now())
     return exercise

@@ -23,7 +23,7 @@ def handout_context(program: Program, *, for_pdf: bool = False) -> dict:
         .order_by("phase__order", "order", "pk")
     )
     images: dict[int, list] = {}
-    for image in ExerciseImage.objects.filter(exercise_id__in={item.exercise_id for item in items}):
+    for image in ExerciseImage.objects.approved().filter(exercise_id__in={item.exercise_id for item in items}):
         image.src = _data_uri(image.image) if for_pdf else image.image.url
         images.setdefault(image.exercise_id, []).append(image)
     phases = list(program.phases.order_by("order", "pk"))

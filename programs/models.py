@@ -167,7 +167,8 @@ class Exercise(Dosage):
 
     # What patients read and do: a change to any of these waits for a clinician (programs.exercise_review).
     CLINICAL_FIELDS = [
-        "name", "summary", "instructions", "what_to_feel", "cautions", "video_url", *Dosage.DOSAGE_FIELDS,
+        "name", "summary", "instructions", "what_to_feel", "cautions", "video_url", "video_file",
+        *Dosage.DOSAGE_FIELDS,
     ]  # fmt: skip
 
     class Meta:
@@ -201,6 +202,12 @@ class ExerciseChange(models.Model):
         return f"Change to {self.exercise}"
 
 
+class ExerciseImageQuerySet(models.QuerySet):
+    def approved(self):
+        """The pictures patients and the public see: a new one waits for a clinician (programs.exercise_review)."""
+        return self.filter(approved_at__isnull=False)
+
+
 class ExerciseImage(models.Model):
     exercise = models.ForeignKey(Exercise, on_delete=models.CASCADE, related_name="images")
     image = models.ImageField(upload_to="exercises/images/", validators=[validate_image_upload])
@@ -208,6 +215,12 @@ class ExerciseImage(models.Model):
         max_length=250, help_text="Describe what the picture shows, for people who cannot see it."
     )
     order = models.PositiveSmallIntegerField(default=0)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
+    approved_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    objects = ExerciseImageQuerySet.as_manager()
 
     class Meta:
         ordering = ["order", "pk"]
@@ -427,6 +440,7 @@ class ProgramChange(models.Model):
         RESUMED = "resumed", "Resumed"
         COMPLETED = "completed", "Completed"
         DUPLICATED = "duplicated", "Duplicated"
+        READING = "reading", "Reading list changed"
 
     program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="changes")
     item = models.ForeignKey(ProgramItem, null=True, blank=True, on_delete=models.SET_NULL, related_name="changes")

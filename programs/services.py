@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from programs.emails import queue_program_assigned
 from programs.models import Dosage, Exercise, Program, ProgramChange, ProgramItem, ProgramPhase, ProgramTemplate
-from programs.signals import program_assigned, program_status_changed
+from programs.signals import program_assigned, program_duplicated, program_status_changed
 
 ONE_ACTIVE_MESSAGE = "This patient already has an active program. Pause or complete it before starting another."
 OTHER_CLINIC_MESSAGE = "You can only assign programs to patients of your own clinic."
@@ -27,7 +27,7 @@ def _snapshot(obj, fields) -> dict:
     return {name: _json(getattr(obj, name)) for name in fields}
 
 
-def _record(*, program: Program, actor, action: str, summary: str, item=None, before=None, after=None):
+def record_change(*, program: Program, actor, action: str, summary: str, item=None, before=None, after=None):
     change = ProgramChange(
         program=program,
         item=item,
@@ -108,7 +108,7 @@ def assign_program(
     program.current_phase = phases[0]
     program.save(update_fields=["current_phase"])
     source = f"from template “{template.name}”" if template else "from scratch"
-    _record(program=program, actor=physio, action=ProgramChange.Action.ASSIGNED, summary=f"Assigned {source}")
+    record_change(program=program, actor=physio, action=ProgramChange.Action.ASSIGNED, summary=f"Assigned {source}")
     queue_program_assigned(program=program)
     program_assigned.send(sender=Program, program=program)
     return program
@@ -156,7 +156,7 @@ def update_program(*, program: Program, actor, title: str, goals: str, start_dat
     if before != after:
         program.save()
         changed = {k: v for k, v in before.items() if after[k] != v}
-        _record(
+        record_change(
             program=program,
             actor=actor,
             action=ProgramChange.Action.UPDATED,
@@ -181,7 +181,7 @@ def add_program_item(
     item = ProgramItem(program=program, phase=phase, exercise=exercise, note=note, order=order, **values)
     item.full_clean()
     item.save()
-    _record(
+    record_change(
         program=program,
         actor=actor,
         item=item,
@@ -215,7 +215,7 @@ def update_program_item(*, item: ProgramItem, actor, **changes) -> ProgramItem:
         summary = f"Moved {item.exercise.name} to position {item.order}"
     else:
         summary = f"Changed {item.exercise.name} ({', '.join(changed)})"
-    _record(
+    record_change(
         program=item.program,
         actor=actor,
         item=item,
@@ -234,7 +234,7 @@ def remove_program_item(*, item: ProgramItem, actor) -> ProgramItem:
         return item
     item.removed_at = timezone.now()
     item.save(update_fields=["removed_at"])
-    _record(
+    record_change(
         program=item.program,
         actor=actor,
         item=item,
@@ -254,7 +254,7 @@ def add_phase(
     phase = ProgramPhase(program=program, title=title, start_date=start_date, end_date=end_date, note=note, order=order)
     phase.full_clean()
     phase.save()
-    _record(
+    record_change(
         program=program,
         actor=actor,
         action=ProgramChange.Action.PHASE_ADDED,
@@ -276,7 +276,7 @@ def update_phase(*, phase: ProgramPhase, actor, **changes) -> ProgramPhase:
     changed = {k: v for k, v in before.items() if after[k] != v}
     if changed:
         phase.save()
-        _record(
+        record_change(
             program=phase.program,
             actor=actor,
             action=ProgramChange.Action.PHASE_UPDATED,
@@ -306,7 +306,7 @@ def advance_phase(*, program: Program, actor) -> ProgramPhase:
         summary += f", starting today instead of {planned:%-d %b %Y}"
     program.current_phase = after
     program.save(update_fields=["current_phase", "updated_at"])
-    _record(
+    record_change(
         program=program,
         actor=actor,
         action=ProgramChange.Action.PHASE_ADVANCED,
@@ -321,7 +321,7 @@ def _set_status(program: Program, actor, status: str, action: str, summary: str)
     before = program.status
     program.status = status
     _save_program(program)
-    _record(
+    record_change(
         program=program,
         actor=actor,
         action=action,
@@ -406,11 +406,12 @@ def duplicate_program(*, program: Program, actor, start_date: datetime.date | No
     first = phase_map.get(program.current_phase_id) or next(iter(phase_map.values()), None)
     copy.current_phase = first
     copy.save(update_fields=["current_phase"])
-    _record(
+    record_change(
         program=copy,
         actor=actor,
         action=ProgramChange.Action.DUPLICATED,
         summary=f"Copied from program #{program.pk}",
         before={"source": program.pk},
     )
+    program_duplicated.send(sender=Program, program=copy, source=program)
     return copy

@@ -10,3 +10,7 @@ program_assigned = Signal()
 # `program` (its new `status` set) and write in the same transaction (patients: completing asks the discharge
 # questionnaires).
 program_status_changed = Signal()
+
+# Sent by services.duplicate_program inside its transaction: receivers get `program` (the paused copy) and
+# `source` (the programme copied) and copy what they keep for it (articles: the reading list).
+program_duplicated = Signal()

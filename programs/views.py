@@ -16,7 +16,7 @@ EXERCISES_PER_PAGE = 12
 def exercise_list(request):
     def build():
         form = ExerciseFilterForm(request.GET or None)
-        exercises = Exercise.objects.prefetch_related("images").order_by("name")
+        exercises = Exercise.objects.prefetch_related(selectors.approved_pictures()).order_by("name")
         if form.is_valid():
             for name in ("body_region", "kind"):
                 if form.cleaned_data[name]:
@@ -36,7 +36,7 @@ def exercise_list(request):
 
 
 def exercise_detail(request, slug):
-    exercise = get_object_or_404(Exercise.objects.prefetch_related("images"), slug=slug)
+    exercise = get_object_or_404(Exercise.objects.prefetch_related(selectors.approved_pictures()), slug=slug)
     # The published articles that use it (the articles app lists every exercise an article embeds or links).
     articles = exercise.articles.published().only("title", "slug", "summary").order_by("title")
     return render(request, "programs/exercise_detail.html", {"exercise": exercise, "articles": articles})

@@ -51,7 +51,7 @@ MATRIX: list[tuple[str, str]] = [
     (r"patients:(check_in_list|check_in_form|settings)", "login 200 200 404 404 404 404 404"),
     (r"patients:(check_in_done|session_done)", "login 200 404 404 404 404 404 404"),
     (r"patients:calendar_feed", "200 200 200 200 200 200 200 200"),  # no login: the token is the credential
-    (r"patients:rotate_calendar", "405 405 405 405 405 405 405 405"),
+    (r"patients:(rotate_calendar|reading_read)", "405 405 405 405 405 405 405 405"),  # POST only (own tests)
     (r"patients:welcome|patients:welcome_new", "200 200 200 200 200 200 200 200"),  # the invitation link
     # Admin: closed to anonymous visitors and patients
     (r"moved_patient_admin", "308 308 308 308 308 308 308 308"),  # the patient admin's old address
@@ -267,6 +267,8 @@ def concrete_path(route: str, name: str, world) -> str:
         obj = world["check_in"]
     if name == "patients:session_done":
         obj = world["session"]
+    if name == "patients:reading_read":
+        obj = world["objects"]["programs_program"]  # any number: GET is refused before the reading is looked up
     if name == "patients:calendar_feed":
         values["token"] = str(world["objects"]["portal_patient"].calendar_token)
     if name.startswith("programs:handout"):

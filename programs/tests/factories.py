@@ -3,6 +3,7 @@ import io
 
 import factory
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 from PIL import Image
 
 from programs.models import Exercise, ExerciseImage, ProgramTemplate, TemplateItem, TemplatePhase
@@ -42,6 +43,7 @@ class ExerciseImageFactory(factory.django.DjangoModelFactory):
     exercise = factory.SubFactory(ExerciseFactory)
     image = factory.LazyFunction(lambda: SimpleUploadedFile("pose.png", png_bytes(), content_type="image/png"))
     alt_text = "A person lying on their back with one knee drawn to the chest"
+    approved_at = factory.LazyFunction(timezone.now)  # approved: ExerciseImageFactory(approved_at=None) waits
 
 
 class ProgramTemplateFactory(factory.django.DjangoModelFactory):

@@ -1,5 +1,6 @@
-"""In Chromium, with media in a bucket: an editor uploads a picture in the exercise admin; the public exercise
-page, the patient's Today page and the handout PDF all show it, fetched through the portal's /media/ URL."""
+"""In Chromium, with media in a bucket: an editor uploads a picture in the exercise admin; once a physio approves
+it, the public exercise page, the patient's Today page and the handout PDF all show it, fetched through the
+portal's /media/ URL."""
 
 import re
 import shutil
@@ -17,7 +18,7 @@ from testing.services import login, missing
 pytestmark = pytest.mark.browser
 
 
-def test_editor_uploads_a_picture_and_it_shows_on_the_exercise_page_today_and_the_handout(
+def test_editor_uploads_a_picture_a_physio_approves_it_and_it_shows_on_the_exercise_page_today_and_the_handout(
     transactional_db, settings, s3_storage, _chromium, live_server
 ):
     if not shutil.which("pdfimages"):
@@ -28,7 +29,7 @@ def test_editor_uploads_a_picture_and_it_shows_on_the_exercise_page_today_and_th
     exercise = first_exercise(program)
     exercise.images.all().delete()
 
-    contexts = [_chromium.new_context(base_url=live_server.url) for _ in range(2)]
+    contexts = [_chromium.new_context(base_url=live_server.url) for _ in range(3)]
     try:
         check_upload(contexts, exercise, program, s3_storage)
     finally:
@@ -50,6 +51,17 @@ def check_upload(contexts, exercise, program, s3_storage):
     assert "was changed successfully" in editor.locator(".messagelist").inner_text()
     uploaded = [item.key for item in s3_storage.bucket.objects.all() if item.key not in seeded_keys]
     (stored,) = uploaded  # the upload, not the demo's drawings
+    editor.goto(f"/exercises/{exercise.slug}/")
+    assert editor.get_by_role("img", name="Lying on the back, hips lifted").count() == 0  # not approved yet
+
+    physio = contexts[2].new_page()
+    login(physio, "physio@example.com", DEMO_PASSWORD)
+    physio.goto(f"/admin/programs/exercise/{exercise.pk}/change/")
+    physio.get_by_role("link", name="See them and approve them").click()
+    assert physio.get_by_role("img", name="Lying on the back, hips lifted").get_attribute("src") == f"/media/{stored}"
+    with physio.expect_navigation():
+        physio.get_by_role("button", name="Approve and make live").click()
+    assert "The change is live" in physio.locator(".messagelist").inner_text()
 
     editor.goto(f"/exercises/{exercise.slug}/")
     picture = editor.get_by_role("img", name="Lying on the back, hips lifted")
