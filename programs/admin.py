@@ -376,9 +376,12 @@ class ProgramAdmin(ClinicScopedAdmin):
 
     def save_model(self, request, obj, form, change):
         data = form.cleaned_data  # only the change form: adding goes through the assign page
+        # The form has already written the new values into `obj`: the service compares them with the stored row.
+        stored = Program.objects.get(pk=obj.pk)
         services.update_program(
-            program=obj, actor=request.user, title=data["title"], goals=data["goals"], start_date=data["start_date"]
+            program=stored, actor=request.user, title=data["title"], goals=data["goals"], start_date=data["start_date"]
         )
+        obj.refresh_from_db()
 
     def save_related(self, request, form, formsets, change):
         for formset in formsets:
@@ -483,6 +486,7 @@ def _save_phases(request, program, formset):
             continue
         data = {name: phase_form.cleaned_data[name] for name in ["order", "title", "start_date", "end_date", "note"]}
         if phase_form.instance.pk is None or phase_form.instance._state.adding:
+            data["order"] = data["order"] or None  # a row left at 0 goes after the last phase
             formset.new_objects.append(services.add_phase(program=program, actor=request.user, **data))
         else:
             phase = ProgramPhase.objects.get(pk=phase_form.instance.pk)
