@@ -17,7 +17,7 @@ from portal import diff
 from portal.admin_actions import apply_to_each
 from portal.models import Patient
 from portal.scoping import ClinicScopedAdmin, ReadOnlyAdmin
-from programs import exercise_review, services
+from programs import exercise_review, history, services
 from programs.forms import (
     AssignProgramForm,
     ExerciseImageForm,
@@ -251,10 +251,16 @@ class ProgramPhaseInline(admin.TabularInline):
 class ProgramItemInline(KnownExercisesInline):
     model = ProgramItem
     extra = 1
-    classes = ["sortable-inline"]
-    fields = ["order", "phase", "exercise", *Dosage.DOSAGE_FIELDS, "note"]
+    # Cards, not a table row of 13 columns: every field labelled, wrapping to the screen (1366 px, a tablet).
+    template = "admin/edit_inline/stacked.html"
+    classes = ["sortable-inline", "program-items"]
+    fieldsets = [
+        (None, {"fields": [("exercise", "phase", "order")]}),
+        ("Dosage", {"fields": [("sets", "reps", "hold_seconds", "rest_seconds", "duration_minutes")]}),
+        (None, {"fields": [("times_per_day", "days_per_week", "side"), "note"]}),
+    ]
     verbose_name = "exercise"
-    verbose_name_plural = "exercises (drag rows to reorder)"
+    verbose_name_plural = "exercises (drag a card, or use its arrows, to reorder)"
 
     def get_queryset(self, request):
         return super().get_queryset(request).current().select_related("exercise")
@@ -285,11 +291,19 @@ class ProgramChangeInline(ReadOnlyAdmin, admin.TabularInline):
     max_num = 0
     can_delete = False
     verbose_name_plural = "history of changes"
-    fields = ["at", "actor", "summary", "before", "after"]
+    fields = ["change"]
     readonly_fields = fields
 
+    @admin.display(description="change, by whom, when")
+    def change(self, obj):
+        return history.sentence(obj, self._phases)
+
+    def get_formset(self, request, obj=None, **kwargs):
+        self._phases = dict(obj.phases.values_list("pk", "title")) if obj else {}
+        return super().get_formset(request, obj, **kwargs)
+
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("actor")
+        return super().get_queryset(request).select_related("actor", "item__exercise")
 
 
 @admin.register(Program)
@@ -529,8 +543,12 @@ def _save_items(request, program, formset):
 @admin.register(ProgramChange)
 class ProgramChangeAdmin(ReadOnlyAdmin, ClinicScopedAdmin):
     clinic_lookup = "program__patient__clinic"
-    list_display = ["at", "program", "actor", "action", "summary"]
+    list_display = ["at", "program", "actor", "action", "what_changed"]
     list_filter = ["action"]
-    list_select_related = ["program", "actor"]
+    list_select_related = ["program", "actor", "item__exercise"]
     search_fields = ["summary", "program__title", "program__patient__user__email"]
     readonly_fields = ["program", "item", "actor", "at", "action", "summary", "before", "after"]
+
+    @admin.display(description="change")
+    def what_changed(self, obj):
+        return history.what_changed(obj)

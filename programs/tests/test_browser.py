@@ -1,4 +1,4 @@
-"""One walk through the admin as the demo physio: assign a template, reorder by dragging, change a dosage."""
+"""One walk through the admin as the demo physio: assign a template, reorder with the keyboard, change a dosage."""
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
@@ -18,7 +18,7 @@ def demo(transactional_db, settings):
 
 
 def _item_orders(page) -> list[str]:
-    return page.locator("#items-group tbody tr.has_original input[name$='-order']").evaluate_all(
+    return page.locator("#items-group .inline-related.has_original input[name$='-order']").evaluate_all(
         "inputs => inputs.map(i => i.value)"
     )
 
@@ -42,12 +42,17 @@ def test_physio_assigns_a_template_reorders_and_changes_a_dosage(demo, browser_p
     assert program.physio.email == "physio@example.com"
     assert program.items.count() == 12
 
-    # Drag the second exercise above the first: the script renumbers the order fields.
-    rows = page.locator("#items-group tbody tr.has_original")
+    # Move the second exercise above the first with the keyboard: the script renumbers the order fields.
+    rows = page.locator("#items-group .inline-related.has_original")
     first_name = rows.nth(0).locator(".field-exercise .select2-selection__rendered").inner_text()
-    rows.nth(1).drag_to(rows.nth(0))
+    second_name = rows.nth(1).locator(".field-exercise .select2-selection__rendered").inner_text()
+    move_up = page.get_by_role("button", name=f"Move up: {second_name}")
+    move_up.focus()
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.getAttribute('aria-label')") == f"Move up: {second_name}"
     assert _item_orders(page)[:2] == ["1", "2"]
     assert rows.nth(1).locator(".field-exercise .select2-selection__rendered").inner_text() == first_name
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1280  # the cards wrap: no sideways scroll
 
     sets = rows.nth(0).locator("input[name$='-sets']")
     sets.fill("3")

@@ -4,6 +4,7 @@ the database) and recorded in the programme's history with its author and the ne
 import datetime
 
 import pytest
+from django.utils import timezone
 
 from programs.models import Program, ProgramChange, ProgramItem, ProgramPhase
 from programs.tests.factories import START, ExerciseFactory
@@ -122,3 +123,26 @@ def test_a_phase_added_without_an_order_goes_after_the_last(client, physio, prog
     assert response.status_code == 302, response.context and response.context["errors"]
 
     assert list(program.phases.order_by("order").values_list("title", flat=True))[-1] == "Keeping it up"
+
+
+def test_the_history_reads_as_sentences(client, physio, program):
+    physio.first_name, physio.last_name = "Alex", "Kim"
+    physio.save()
+    item = program.items.order_by("phase__order", "order").first()
+    item.exercise.name = "Knee to chest"
+    item.exercise.save()
+    later = program.phases.order_by("order").last()
+    client.force_login(physio)
+    prefix = item_prefix(client.get(f"{PROGRAMS}{program.pk}/change/"), item)
+    goals = program.goals
+    post(client, program, {f"{prefix}-hold_seconds": 5, f"{prefix}-phase": later.pk, "goals": "Walk the dog"})
+
+    html = client.get(f"{PROGRAMS}{program.pk}/change/").content.decode()
+    change = program.changes.get(action=ProgramChange.Action.ITEM_UPDATED)
+    when = timezone.localtime(change.at)
+    assert (
+        f"Hold for Knee to chest: 10 s → 5 s; Phase for Knee to chest: “Weeks 1” → “Weeks 2”, by Alex Kim, "
+        f"{when:%-d %b %H:%M}" in html
+    )
+    assert f"Goals: “{goals}” → “Walk the dog”, by Alex Kim" in html
+    assert '{"hold_seconds"' not in html  # no raw JSON
