@@ -6,11 +6,13 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
-from django.shortcuts import get_object_or_404
+from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
 
 from patients import selectors, services, triage
 from patients.models import (
@@ -290,6 +292,41 @@ class AlertAdmin(ClinicScopedAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
+    # -- in place, from the clinician's home: one alert, a note, back to the home ---------------------------------
+
+    def get_urls(self):
+        view = self.admin_site.admin_view(require_POST(self.one_alert_view))
+        return [
+            path("<int:pk>/acknowledge/", view, {"step": "acknowledge"}, name="patients_alert_acknowledge"),
+            path("<int:pk>/resolve/", view, {"step": "resolve"}, name="patients_alert_resolve"),
+            *super().get_urls(),
+        ]
+
+    def one_alert_view(self, request, pk, step):
+        alert = get_object_or_404(self.get_queryset(request).select_related("patient__user"), pk=pk)
+        if not self.has_change_permission(request, alert):
+            raise PermissionDenied
+        note = request.POST.get("note", "")
+        alerts = self.get_queryset(request).filter(pk=alert.pk)
+        try:
+            if step == "acknowledge":
+                done = services.acknowledge_alerts(alerts=alerts, by=request.user, note=note)
+                message = f"Acknowledged the alert for {alert.patient}: escalation stops."
+            else:
+                done = services.resolve_alerts(alerts=alerts, by=request.user, note=note)
+                message = f"Resolved the alert for {alert.patient}."
+        except ValidationError as error:
+            self.message_user(request, f"Not saved: {' '.join(error.messages)}", messages.ERROR)
+            return redirect(_back(request))
+        if done:
+            self.log_change(
+                request, alert, f"{step.capitalize()}d from the home" + (f": {note.strip()}" if note else "")
+            )
+            self.message_user(request, message, messages.SUCCESS)
+        else:
+            self.message_user(request, f"Nothing changed: the alert was already {step}d.", messages.WARNING)
+        return redirect(_back(request))
+
     @staticmethod
     def _describe(alert) -> str:
         return f"{alert.get_severity_display()} · {alert.patient} · {alert.get_kind_display()}: {alert.message}"
@@ -568,3 +605,11 @@ class CheckInScheduleAdmin(ClinicScopedAdmin):
             return "not due"
         days = (schedule.next_due_on - timezone.localdate()).days
         return "overdue" if days < 0 else "due today" if days == 0 else f"in {days} day(s)"
+
+
+def _back(request) -> str:
+    """Where a form on another admin page came from (its `next`), if it is ours; else the home."""
+    target = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return target
+    return reverse("admin:index")

@@ -15,9 +15,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path(
         "accounts/login/",
-        auth_views.LoginView.as_view(
-            authentication_form=LoginForm, redirect_authenticated_user=True, extra_context=SITE
-        ),
+        views.LoginView.as_view(authentication_form=LoginForm, redirect_authenticated_user=True, extra_context=SITE),
         name="login",
     ),
     path("accounts/two-factor/", two_factor.verify, name="two_factor"),

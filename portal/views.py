@@ -1,13 +1,25 @@
 from django.conf import settings
+from django.contrib.auth import views as auth_views
 from django.db import connection
 from django.http import HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 
 def home(request):
     return render(request, "portal/home.html")
+
+
+class LoginView(auth_views.LoginView):
+    """Staff land on their home in the admin (a physio's alerts first); everyone else where they did before.
+    A `next` the login page was given still wins."""
+
+    def get_default_redirect_url(self):
+        if self.request.user.is_staff:
+            return reverse("admin:index")
+        return super().get_default_redirect_url()
 
 
 def _database_ok() -> bool:

@@ -77,6 +77,10 @@ MATRIX: list[tuple[str, str]] = [
     ),
     (r"admin:portal_patient_progress", "admin admin admin 200 404 404 200 200"),
     (
+        r"admin:patients_alert_(acknowledge|resolve)",
+        "admin admin admin 405 405 405 405 405",
+    ),  # POST only: test_clinician_home.py
+    (
         r"admin:(portal_patient|patients_(alert|sessionlog|checkin|checkinschedule|redflagreport))_delete",
         "admin admin admin 403 404 404 403 403",
     ),  # never deleted
