@@ -136,13 +136,15 @@ class PatientAdmin(ClinicScopedAdmin):
         )
         return [progress, *super().get_urls()]
 
-    @admin.display(description="progress")
+    @admin.display(description="patient page")
     def progress_link(self, patient):
         url = reverse("admin:portal_patient_progress", args=[patient.pk])
-        return format_html('<a href="{}">Progress<span class="visually-hidden"> of {}</span></a>', url, patient)
+        return format_html('<a href="{}">Open<span class="visually-hidden"> the page of {}</span></a>', url, patient)
 
     def progress_view(self, request, object_id):
-        """Pain, adherence, scores, recent sessions and open alerts: another clinic's patient is a 404."""
+        """The patient's page, the hub a physio works from: profile, programme (assign one, move to the next phase),
+        alerts acted on in place, progress and every questionnaire, sessions, emails sent, who viewed the record.
+        Another clinic's patient is a 404."""
         patient = get_object_or_404(self.get_queryset(request).select_related("user"), pk=object_id)
         if not self.has_view_permission(request, patient):
             raise PermissionDenied
@@ -151,9 +153,15 @@ class PatientAdmin(ClinicScopedAdmin):
             **self.admin_site.each_context(request),
             "opts": self.opts,
             "original": patient,
-            "title": f"Progress of {patient}",
+            "title": str(patient),
             "progress": selectors.progress(patient, with_alerts=True),
             "outcomes": selectors.outcomes(patient),
+            "page": selectors.patient_page(patient),
+            "today": timezone.localdate(),
+            "for_staff": True,
+            "can_change_alerts": request.user.has_perm("patients.change_alert"),
+            "can_assign": request.user.has_perm("programs.add_program"),
+            "can_change_program": request.user.has_perm("programs.change_program"),
         }
         return TemplateResponse(request, "admin/portal/patient/progress.html", context)
 

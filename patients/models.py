@@ -6,7 +6,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from patients import triage
-from patients.questionnaires import Questionnaire
+from patients.questionnaires import STAFF_LABELS, Questionnaire
 from programs.models import Program, Side
 
 
@@ -40,6 +40,10 @@ class CheckInSchedule(models.Model):
             models.UniqueConstraint(fields=["patient", "questionnaire"], name="one_schedule_per_questionnaire"),
             models.CheckConstraint(condition=models.Q(every_days__lte=365), name="schedule_every_days_max"),
         ]
+
+    @property
+    def questionnaire_for_staff(self) -> str:
+        return STAFF_LABELS[self.questionnaire]
 
     def __str__(self) -> str:
         return f"{self.get_questionnaire_display()} for {self.patient}"
@@ -267,12 +271,14 @@ class SessionLog(models.Model):
     DAYS_BACK = 14  # a session may be logged for today or up to two weeks before
 
     @classmethod
-    def check_day(cls, day, today) -> None:
+    def check_day(cls, day, today, *, program_start=None) -> None:
         """The rule for `performed_on`, for the form (next to the field) and the service (for every caller)."""
         if day > today:
             raise ValidationError("The date cannot be in the future.")
         if day < today - timedelta(days=cls.DAYS_BACK):
             raise ValidationError("You can log sessions from the last two weeks.")
+        if program_start and day < program_start:
+            raise ValidationError(f"The programme started on {program_start:%-d %B %Y}: a session cannot be before it.")
 
 
 class ExerciseLog(models.Model):

@@ -23,6 +23,15 @@ class Questionnaire(models.TextChoices):
     GROC = "groc", "How much have you changed? (GROC)"
 
 
+# The same questionnaires named for staff pages, which speak about the patient, not to them.
+STAFF_LABELS = {
+    Questionnaire.STARTBACK: "Back pain screening (STarT Back)",
+    Questionnaire.ODI: "Back pain and daily life (Oswestry)",
+    Questionnaire.PSFS: "The patient's own activities (PSFS)",
+    Questionnaire.GROC: "Global rating of change (GROC)",
+}
+
+
 # (title, six statements scored 0..5); section 8 may be left out, as the published index allows.
 ODI_SECTIONS: list[tuple[str, list[str]]] = [
     (

@@ -8,15 +8,15 @@ import zoneinfo
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from django.db.models import Avg, Count, Max, Prefetch, Q
+from django.db.models import Avg, Case, Count, Max, Prefetch, Q, Value, When
 from django.utils import timezone
 
 from patients import scoring
 from patients.charts import LineChart, Series, line_chart
 from patients.models import Alert, CheckIn, CheckInSchedule, ExerciseLog, SessionLog
-from patients.questionnaires import Questionnaire
-from portal.models import Patient
-from programs.models import Program, ProgramItem, ProgramPhase
+from patients.questionnaires import STAFF_LABELS, Questionnaire
+from portal.models import AuditEvent, OutboundEmail, Patient
+from programs.models import Program, ProgramItem, ProgramPhase, ProgramTemplate
 from programs.selectors import approved_pictures
 
 PROGRESS_WEEKS = 12
@@ -176,7 +176,7 @@ def _score_charts(patient: Patient) -> tuple[LineChart, LineChart]:
         y_step=20,
     )
     psfs = line_chart(
-        "Your activities score (PSFS) over the last year (higher is better)",
+        "Activities score (PSFS) over the last year (higher is better)",
         "score",
         [Series("PSFS", "series-a", points[Questionnaire.PSFS])],
         y_min=0,
@@ -364,7 +364,7 @@ def outcomes(patient: Patient, *, limit: int = 12) -> list[Outcome]:
             day = submitted_at.astimezone(zone).date()
             rows[questionnaire].append(OutcomeRow(day, value, band, _detail(questionnaire, answers)))
     schedules = {schedule.questionnaire: schedule for schedule in patient.check_in_schedules.all()}
-    return [Outcome(label, rows[value], schedules.get(value)) for value, label in Questionnaire.choices]
+    return [Outcome(STAFF_LABELS[value], rows[value], schedules.get(value)) for value in Questionnaire.values]
 
 
 def check_in_initial(patient: Patient, questionnaire: str) -> dict:
@@ -374,3 +374,39 @@ def check_in_initial(patient: Patient, questionnaire: str) -> dict:
     last = patient.check_ins.filter(questionnaire=questionnaire).values_list("answers", flat=True).first()
     activities = (last or {}).get("activities", [])
     return {f"activity_{i}": activity["name"] for i, activity in enumerate(activities[:5], start=1)}
+
+
+# --- The patient's page in the admin: the hub a physio works from ---------------------------------------------
+
+
+@dataclass
+class PatientPage:
+    program: Program | None  # the active programme, else the latest
+    templates: list
+    emails: list
+    views: list
+
+
+def patient_page(patient: Patient, *, rows: int = 10) -> PatientPage:
+    """What the hub shows beyond the progress: the programme, templates to assign, emails sent, who looked."""
+    program = (
+        Program.objects.filter(patient=patient)
+        .select_related("current_phase", "physio")
+        .order_by(_active_first(), "-created_at")
+        .first()
+    )
+    emails = list(
+        OutboundEmail.objects.filter(recipient__iexact=patient.user.email)
+        .only("kind", "status", "created_at", "sent_at", "cancel_reason")
+        .order_by("-created_at")[:rows]
+    )
+    views = list(
+        AuditEvent.objects.filter(model=Patient._meta.label, object_id=str(patient.pk))
+        .select_related("actor")
+        .order_by("-at")[:rows]
+    )
+    return PatientPage(program, list(ProgramTemplate.objects.only("name")), emails, views)
+
+
+def _active_first():
+    return Case(When(status=Program.Status.ACTIVE, then=Value(0)), default=Value(1))

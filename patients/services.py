@@ -366,7 +366,7 @@ def log_session(
     if program.patient_id != patient.pk:
         raise ValidationError("This program belongs to someone else.")
     try:
-        SessionLog.check_day(performed_on, patient.local_today())
+        SessionLog.check_day(performed_on, patient.local_today(), program_start=program.start_date)
     except ValidationError as error:
         raise ValidationError({"performed_on": error.messages}) from error
     session = SessionLog(

@@ -11,7 +11,9 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.text import capfirst
+from django.views.decorators.http import require_POST
 
 from portal import diff
 from portal.admin_actions import apply_to_each
@@ -445,6 +447,7 @@ class ProgramAdmin(ClinicScopedAdmin):
         return [
             path("assign/", view(self.assign_view), name="programs_program_assign"),
             path("<int:pk>/handout.pdf", view(self.handout_view), name="programs_program_handout"),
+            path("<int:pk>/advance/", view(require_POST(self.advance_view)), name="programs_program_advance"),
             *super().get_urls(),
         ]
 
@@ -476,6 +479,22 @@ class ProgramAdmin(ClinicScopedAdmin):
             "media": self.media + form.media,
         }
         return TemplateResponse(request, "admin/programs/program/assign.html", context)
+
+    def advance_view(self, request, pk):
+        """"Move to the next phase" from the patient's page: one programme, then back where the physio was."""
+        program = get_object_or_404(self.get_queryset(request).select_related("patient__user"), pk=pk)
+        if not self.has_change_permission(request, program):
+            raise PermissionDenied
+        try:
+            phase = services.advance_phase(program=program, actor=request.user)
+        except ValidationError as error:
+            self.message_user(request, f"Not moved: {' '.join(error.messages)}", messages.ERROR)
+        else:
+            self.message_user(request, f"{program.patient} moved on to “{phase.title}” today.", messages.SUCCESS)
+        target = request.POST.get("next", "")
+        if not url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure()):
+            target = reverse("admin:programs_program_change", args=[program.pk])
+        return redirect(target)
 
     def handout_view(self, request, pk):
         program = self.get_object(request, str(pk))

@@ -39,8 +39,14 @@ def test_a_session_in_the_future_is_refused(log, today):
     assert not SessionLog.objects.exists()
 
 
-def test_the_service_refuses_a_session_older_than_two_weeks_whoever_calls_it(log, today):
+def started_a_month_ago(program, today) -> None:
+    program.start_date = today - timedelta(days=30)
+    program.save(update_fields=["start_date"])
+
+
+def test_the_service_refuses_a_session_older_than_two_weeks_whoever_calls_it(log, program, today):
     """The rule lives in the service (and the model), not only in the patient's form."""
+    started_a_month_ago(program, today)
     with pytest.raises(ValidationError, match="last two weeks") as refused:
         log(performed_on=today - timedelta(days=15))
     assert list(refused.value.message_dict) == ["performed_on"]
@@ -216,6 +222,7 @@ def test_inactivity_reads_every_patient_in_a_fixed_number_of_queries(
 
 
 def test_program_activity_counts_sessions_of_the_last_seven_days(log, program, today):
+    started_a_month_ago(program, today)
     log(performed_on=today)
     log(performed_on=today - timedelta(days=6))
     log(performed_on=today - timedelta(days=7))
