@@ -41,12 +41,12 @@ class CheckInSchedule(models.Model):
             models.CheckConstraint(condition=models.Q(every_days__lte=365), name="schedule_every_days_max"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.get_questionnaire_display()} for {self.patient}"
+
     @property
     def questionnaire_for_staff(self) -> str:
         return STAFF_LABELS[self.questionnaire]
-
-    def __str__(self) -> str:
-        return f"{self.get_questionnaire_display()} for {self.patient}"
 
 
 class CheckIn(models.Model):

@@ -481,7 +481,7 @@ class ProgramAdmin(ClinicScopedAdmin):
         return TemplateResponse(request, "admin/programs/program/assign.html", context)
 
     def advance_view(self, request, pk):
-        """"Move to the next phase" from the patient's page: one programme, then back where the physio was."""
+        """ "Move to the next phase" from the patient's page: one programme, then back where the physio was."""
         program = get_object_or_404(self.get_queryset(request).select_related("patient__user"), pk=pk)
         if not self.has_change_permission(request, program):
             raise PermissionDenied
