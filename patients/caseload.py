@@ -6,7 +6,7 @@ with ten patients or a thousand (patients/tests/test_clinician_home.py)."""
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from django.db.models import Count, Max, OuterRef, Q, Subquery
+from django.db.models import Count, F, Max, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from patients.models import Alert, CheckInSchedule, FollowUpRules, SessionLog
@@ -56,7 +56,8 @@ def home(user) -> Home:
         alerts=list(
             Alert.objects.filter(patient__in=ids, resolved_at__isnull=True)
             .select_related("patient__user", "acknowledged_by")
-            .order_by("-severity", "acknowledged_at", "created_at")[:ROWS]
+            # Most serious first (1 is critical), then the ones nobody has acknowledged yet, oldest first.
+            .order_by("severity", F("acknowledged_at").asc(nulls_first=True), "created_at")[:ROWS]
         ),
         check_ins=list(
             CheckInSchedule.objects.due(today)

@@ -58,6 +58,7 @@ def test_a_physio_sees_their_own_caseload_first_with_alerts_at_the_top(
     start = timezone.localdate() - datetime.timedelta(days=6)
     assign_program(patient=patient, physio=physio, template=template, start_date=start)  # ends within 2 weeks
     Program.objects.filter(patient=patient).update(created_at=timezone.now() - datetime.timedelta(days=6))
+    alert(patient, "mine-low", severity=Alert.Severity.LOW)
     alert(patient, "mine")
     alert(patient2, "other-clinic")
     alert(PatientFactory(clinic=clinic, primary_physio=colleague), "colleagues")
@@ -66,7 +67,7 @@ def test_a_physio_sees_their_own_caseload_first_with_alerts_at_the_top(
     html = client.get(HOME).content.decode()
 
     assert "Showing your patients." in html
-    assert "Pain 9/10 (mine)" in html
+    assert html.index("Pain 9/10 (mine)") < html.index("Pain 9/10 (mine-low)")  # critical before low
     assert "other-clinic" not in html and "colleagues" not in html
     assert html.index("Alerts to deal with") < html.index("Check-ins due") < html.index("Articles due")
     assert f"/admin/portal/patient/{patient.pk}/progress/" in html  # one click from the patient
