@@ -100,7 +100,7 @@ class ArticleAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["title"]}
     filter_horizontal = ["conditions", "tags", "related_exercises", "related_articles"]
     readonly_fields = [
-        "approval", "status", "content_checks", "preview_link", "author", "clinical_reviewer", "last_reviewed",
+        "approval", "status", "content_checks", "preview_link", "written_by", "reviewed_by", "last_reviewed",
         "next_review_due", "published_at", "revision_history",
     ]  # fmt: skip
     fieldsets = [
@@ -115,8 +115,8 @@ class ArticleAdmin(admin.ModelAdmin):
                     "preview_link",
                     "publish_at",
                     "published_at",
-                    "author",
-                    "clinical_reviewer",
+                    "written_by",
+                    "reviewed_by",
                     "last_reviewed",
                     "next_review_due",
                 ],
@@ -128,6 +128,15 @@ class ArticleAdmin(admin.ModelAdmin):
     ]
     inlines = [FAQInline, ReferenceInline]
     actions = ["submit_for_review", "publish_now", "schedule", "mark_reviewed", "archive"]
+
+    # Names, not links: a link to the user's page is a 404 for an editor or another clinic's physio.
+    @admin.display(description="author")
+    def written_by(self, obj):
+        return (obj.author.get_full_name() or obj.author.email) if obj.author else "–"
+
+    @admin.display(description="clinical reviewer")
+    def reviewed_by(self, obj):
+        return obj.clinical_reviewer.name_with_profession if obj.clinical_reviewer else "–"
 
     class Media:
         css = {"all": ["articles/admin.css"]}

@@ -123,6 +123,16 @@ class PatientAdmin(ClinicScopedAdmin):
     def has_delete_permission(self, request, obj=None):
         return False  # clinical records are archived, never deleted
 
+    def get_list_filter(self, request):
+        # Only a superuser works across clinics: anyone else would be shown the other clinics' names.
+        return self.list_filter if request.user.is_superuser else [f for f in self.list_filter if f != "clinic"]
+
+    def get_changeform_initial_data(self, request):
+        initial = super().get_changeform_initial_data(request)
+        if request.user.has_perm("patients.view_alert") and not request.user.is_superuser:
+            initial.setdefault("primary_physio", request.user.pk)  # a physio adding a patient: their own
+        return initial
+
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change=change, **kwargs)
         form.request = request  # for the audit trail of refused addresses

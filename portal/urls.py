@@ -24,6 +24,17 @@ urlpatterns = [
         auth_views.PasswordResetView.as_view(form_class=OutboxPasswordResetForm, extra_context=SITE),
         name="password_reset",
     ),
+    # The site's own pages, not the admin's templates (which Django's auth views would otherwise borrow).
+    path(
+        "accounts/password_change/",
+        auth_views.PasswordChangeView.as_view(template_name="portal/password_change_form.html"),
+        name="password_change",
+    ),
+    path(
+        "accounts/password_change/done/",
+        auth_views.PasswordChangeDoneView.as_view(template_name="portal/password_change_done.html"),
+        name="password_change_done",
+    ),
     path("accounts/", include("django.contrib.auth.urls")),
     path("email/unsubscribe/<str:token>/", outbox_views.unsubscribe, name="outbox-unsubscribe"),
     path(f"{settings.MEDIA_URL.strip('/')}/<path:path>", media.serve, name="media"),

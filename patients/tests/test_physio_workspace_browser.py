@@ -46,7 +46,10 @@ def test_a_physio_acknowledges_assigns_tailors_and_prints(transactional_db, sett
             row.get_by_role("button", name="Acknowledge").click()
         assert "Acknowledged the alert for Jordan Evans" in page.locator(".messagelist").inner_text()
         alert = Alert.objects.get(patient=jordan, kind=Alert.Kind.RED_FLAG)
-        assert (alert.acknowledged_by.email, alert.acknowledged_note) == ("physio@example.com", "Called Jordan, sent to A&E")
+        assert (alert.acknowledged_by.email, alert.acknowledged_note) == (
+            "physio@example.com",
+            "Called Jordan, sent to A&E",
+        )
 
         with page.expect_navigation():
             page.locator("#home-alerts").get_by_role("link", name="Jordan Evans").first.click()

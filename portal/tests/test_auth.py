@@ -7,10 +7,10 @@ from portal.models import OutboundEmail
 from portal.outbox.services import deliver_email
 
 
-def test_login_with_email_lands_on_home(client, physio, password):
+def test_login_with_email_in_any_case_lands_staff_on_their_home(client, physio, password):
     response = client.post("/accounts/login/", {"username": "PHYSIO@test.example", "password": password})
     assert response.status_code == 302
-    assert response["Location"] == "/"
+    assert response["Location"] == "/admin/"
 
 
 def test_failed_login_keeps_the_email_and_says_what_is_wrong(client, physio):
@@ -73,3 +73,36 @@ def test_login_page_shows_the_portal_name_not_the_host(client, db, settings):
     page = client.get("/accounts/login/").content.decode().replace("&amp;", "&")
     assert f"<title>Log in · {settings.SITE_NAME}</title>" in page
     assert "testserver" not in page
+
+
+def test_a_patient_changes_their_password_on_the_sites_pages_not_the_admins(client, patient, password):
+    client.force_login(patient.user)
+    html = client.get("/accounts/password_change/").content.decode()
+    assert "Change your password" in html and "Django site admin" not in html and 'href="/admin/"' not in html
+    response = client.post(
+        "/accounts/password_change/",
+        {"old_password": password, "new_password1": "a-new-Passw0rd!!", "new_password2": "a-new-Passw0rd!!"},
+        follow=True,
+    )
+    assert "Your new password is saved" in response.content.decode()
+    assert "site admin" not in response.content.decode()
+    patient.user.refresh_from_db()
+    assert patient.user.check_password("a-new-Passw0rd!!")
+
+
+def test_scoped_staff_see_no_other_clinics_in_filters_and_add_patients_as_their_own(client, physio, clinic2):
+    client.force_login(physio)
+    html = client.get("/admin/portal/patient/").content.decode()
+    assert clinic2.name not in html and "By clinic" not in html
+    response = client.get("/admin/portal/patient/add/")
+    assert response.context["adminform"].form.initial["primary_physio"] == physio.pk
+
+
+def test_the_article_form_names_author_and_reviewer_without_links_staff_cannot_open(client, editor, physio):
+    from articles.tests.factories import published_article
+
+    article = published_article(reviewer=physio, author=editor, title="Names")
+    client.force_login(editor)
+    html = client.get(f"/admin/articles/article/{article.pk}/change/").content.decode()
+    assert f"/admin/portal/user/{physio.pk}/" not in html and f"/admin/portal/user/{editor.pk}/" not in html
+    assert physio.get_full_name() in html

@@ -125,6 +125,7 @@ MATRIX: list[tuple[str, str]] = [
     (r"admin:programs_program_assign", "admin admin admin 200 200 403 200 200"),
     (r"admin:programs_(program|programchange)_(change|history)", "admin admin admin 200 404 404 200 200"),
     (r"admin:programs_program_handout", "admin admin admin 200 404 404 200 200"),
+    (r"admin:programs_program_advance", "admin admin admin 405 405 405 405 405"),  # POST only: test_patient_page.py
     (r"admin:programs_(program|programchange)_delete", "admin admin admin 403 404 404 403 403"),  # never deleted
     (r"admin:programs_programchange_add", "admin admin admin 403 403 403 403 403"),
     (r"admin:programs_exercise_(changelist|add|change|history)", "admin admin admin 200 200 200 200 200"),
