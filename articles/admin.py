@@ -17,6 +17,7 @@ from articles.models import FAQ, Article, Condition, Reading, Reference, Revisio
 from articles.views import detail_context
 from portal import diff
 from portal.admin_actions import apply_to_each
+from portal.admin_inlines import TabularInline
 from programs.admin import ProgramAdmin, ProgramTemplateAdmin
 from programs.images import reencode_image
 
@@ -28,7 +29,7 @@ class TaxonomyAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["name"]}
 
 
-class ReferenceInline(admin.TabularInline):
+class ReferenceInline(TabularInline):
     model = Reference
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     extra = 0
@@ -407,7 +408,7 @@ class ReadingFormSet(forms.BaseInlineFormSet):
         return Reading.objects.select_related("article", "program").get(pk=form.instance.pk)
 
 
-class ReadingInline(admin.TabularInline):
+class ReadingInline(TabularInline):
     model = Reading
     formset = ReadingFormSet
     extra = 0
@@ -431,7 +432,7 @@ class ReadingInline(admin.TabularInline):
         return date_format(timezone.localtime(obj.read_at), "j M Y") if obj.read_at else "Not yet"
 
 
-class TemplateReadingInline(admin.TabularInline):
+class TemplateReadingInline(TabularInline):
     model = TemplateReading
     extra = 0
     fields = ["article", "week"]

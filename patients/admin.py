@@ -27,6 +27,7 @@ from patients.models import (
 )
 from portal import audit
 from portal.admin_actions import Note, confirm_and_apply
+from portal.admin_inlines import TabularInline
 from portal.models import Patient
 from portal.outbox.models import EmailOptOut
 from portal.scoping import ClinicScopedAdmin, ReadOnlyAdmin
@@ -74,7 +75,7 @@ class PatientForm(forms.ModelForm):
         return cleaned
 
 
-class CheckInScheduleInline(admin.TabularInline):
+class CheckInScheduleInline(TabularInline):
     """The patient's outcome questionnaires: started from the clinic's pathway when a programme is assigned."""
 
     model = CheckInSchedule
@@ -419,7 +420,7 @@ class AlertAdmin(ClinicScopedAdmin):
         )
 
 
-class PathwayStepInline(admin.TabularInline):
+class PathwayStepInline(TabularInline):
     model = PathwayStep
     fields = ["questionnaire", "first_week", "every_weeks", "at_discharge"]
     extra = 0
@@ -498,7 +499,7 @@ class FollowUpRulesAdmin(ClinicScopedAdmin):
         super().save_model(request, obj, form, change)
 
 
-class ExerciseLogInline(admin.TabularInline):
+class ExerciseLogInline(TabularInline):
     model = ExerciseLog
     fields = ["item", "sets_done", "reps_done", "side", "prescribed"]
     readonly_fields = fields

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 
 from portal import diff
 from portal.admin_actions import apply_to_each
+from portal.admin_inlines import TabularInline
 from portal.models import Patient
 from portal.scoping import ClinicScopedAdmin, ReadOnlyAdmin
 from programs import exercise_review, history, services
@@ -48,7 +49,7 @@ SORTABLE_MEDIA = forms.Media(js=["programs/admin-sortable.js"], css={"all": ["pr
 # --- Library (shared by every clinic) ------------------------------------------------------------
 
 
-class ExerciseImageInline(admin.TabularInline):
+class ExerciseImageInline(TabularInline):
     model = ExerciseImage
     form = ExerciseImageForm
     extra = 1
@@ -173,7 +174,7 @@ class ExerciseAdmin(admin.ModelAdmin):
         return TemplateResponse(request, "admin/programs/exercise/changes.html", context)
 
 
-class TemplatePhaseInline(admin.TabularInline):
+class TemplatePhaseInline(TabularInline):
     model = TemplatePhase
     extra = 1
     show_change_link = True
@@ -193,7 +194,7 @@ class ProgramTemplateAdmin(admin.ModelAdmin):
         return super().media + SORTABLE_MEDIA
 
 
-class KnownExercisesInline(admin.TabularInline):
+class KnownExercisesInline(TabularInline):
     """An inline whose exercise autocomplete labels every row from one query."""
 
     def exercise_rows(self, obj):
@@ -221,8 +222,13 @@ class TemplateItemInline(KnownExercisesInline):
         return super().get_queryset(request).select_related("exercise", "phase")
 
     extra = 1
-    classes = ["sortable-inline"]
-    fields = ["order", "exercise", *Dosage.DOSAGE_FIELDS, "note"]
+    template = "admin/edit_inline/stacked.html"  # cards, as in the programme editor
+    classes = ["sortable-inline", "program-items"]
+    fieldsets = [
+        (None, {"fields": [("exercise", "order")]}),
+        ("Dosage", {"fields": [("sets", "reps", "hold_seconds", "rest_seconds", "duration_minutes")]}),
+        (None, {"fields": [("times_per_day", "days_per_week", "side"), "note"]}),
+    ]
 
 
 @admin.register(TemplatePhase)
@@ -241,7 +247,7 @@ class TemplatePhaseAdmin(admin.ModelAdmin):
 # --- Programs (scoped to the physio's clinic) ----------------------------------------------------
 
 
-class ProgramPhaseInline(admin.TabularInline):
+class ProgramPhaseInline(TabularInline):
     model = ProgramPhase
     extra = 0
     can_delete = False  # items point at phases; a phase is corrected, not deleted
@@ -286,7 +292,7 @@ class ProgramItemInline(KnownExercisesInline):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
-class ProgramChangeInline(ReadOnlyAdmin, admin.TabularInline):
+class ProgramChangeInline(ReadOnlyAdmin, TabularInline):
     model = ProgramChange
     fk_name = "program"
     extra = 0
