@@ -11,7 +11,6 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from patients import selectors, services, triage
@@ -26,7 +25,7 @@ from patients.models import (
     SessionLog,
 )
 from portal import audit
-from portal.admin_actions import Note, confirm_and_apply
+from portal.admin_actions import Note, back_to, confirm_and_apply
 from portal.admin_inlines import TabularInline
 from portal.models import Patient
 from portal.outbox.models import EmailOptOut
@@ -336,7 +335,7 @@ class AlertAdmin(ClinicScopedAdmin):
                 message = f"Resolved the alert for {alert.patient}."
         except ValidationError as error:
             self.message_user(request, f"Not saved: {' '.join(error.messages)}", messages.ERROR)
-            return redirect(_back(request))
+            return redirect(back_to(request, reverse("admin:index")))
         if done:
             self.log_change(
                 request, alert, f"{step.capitalize()}d from the home" + (f": {note.strip()}" if note else "")
@@ -344,7 +343,7 @@ class AlertAdmin(ClinicScopedAdmin):
             self.message_user(request, message, messages.SUCCESS)
         else:
             self.message_user(request, f"Nothing changed: the alert was already {step}d.", messages.WARNING)
-        return redirect(_back(request))
+        return redirect(back_to(request, reverse("admin:index")))
 
     @staticmethod
     def _describe(alert) -> str:
@@ -624,11 +623,3 @@ class CheckInScheduleAdmin(ClinicScopedAdmin):
             return "not due"
         days = (schedule.next_due_on - timezone.localdate()).days
         return "overdue" if days < 0 else "due today" if days == 0 else f"in {days} day(s)"
-
-
-def _back(request) -> str:
-    """Where a form on another admin page came from (its `next`), if it is ours; else the home."""
-    target = request.POST.get("next", "")
-    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
-        return target
-    return reverse("admin:index")

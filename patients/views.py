@@ -39,6 +39,10 @@ def _red_flag_question(request) -> dict:
     }
 
 
+def _readings(plan) -> list:
+    return care_plan.due_readings(plan.program, plan.today) if plan.program else []
+
+
 def _hold_advice(request, plan) -> dict:
     if plan.hold is None or not plan.hold.level:
         return {}
@@ -142,7 +146,7 @@ def _today_page(request, tokens: dict):
     form = SessionForm(items=plan.items, today=plan.today, initial={"token": tokens["form_token"]})
     context = {
         "plan": plan,
-        "readings": care_plan.due_readings(plan.program, plan.today) if plan.program else [],
+        "readings": _readings(plan),
         "csrf_token": tokens["csrf_token"],
         **_hold_advice(request, plan),
     }
@@ -181,7 +185,7 @@ def _log_session(request):
     context = {
         "plan": plan,
         "form": form,
-        "readings": care_plan.due_readings(plan.program, plan.today) if plan.program else [],
+        "readings": _readings(plan),
         **_report_context(request, report),
         **_red_flag_question(request),
     }

@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.template.response import TemplateResponse
+from django.utils.http import url_has_allowed_host_and_scheme
 
 
 @dataclass(frozen=True)
@@ -86,3 +87,11 @@ def apply_to_each(modeladmin, request, queryset, apply: Callable, done: str) -> 
         opts = modeladmin.opts
         name = opts.verbose_name if count == 1 else opts.verbose_name_plural
         modeladmin.message_user(request, f"{count} {name} {done}.", messages.SUCCESS)
+
+
+def back_to(request, default: str) -> str:
+    """Where a form posted from another admin page goes back to: its `next`, if it is on this site; else `default`."""
+    target = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return target
+    return default

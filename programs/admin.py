@@ -11,12 +11,11 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.text import capfirst
 from django.views.decorators.http import require_POST
 
 from portal import diff
-from portal.admin_actions import apply_to_each
+from portal.admin_actions import apply_to_each, back_to
 from portal.admin_inlines import TabularInline
 from portal.models import Patient
 from portal.scoping import ClinicScopedAdmin, ReadOnlyAdmin
@@ -497,10 +496,7 @@ class ProgramAdmin(ClinicScopedAdmin):
             self.message_user(request, f"Not moved: {' '.join(error.messages)}", messages.ERROR)
         else:
             self.message_user(request, f"{program.patient} moved on to “{phase.title}” today.", messages.SUCCESS)
-        target = request.POST.get("next", "")
-        if not url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure()):
-            target = reverse("admin:programs_program_change", args=[program.pk])
-        return redirect(target)
+        return redirect(back_to(request, reverse("admin:programs_program_change", args=[program.pk])))
 
     def handout_view(self, request, pk):
         program = self.get_object(request, str(pk))

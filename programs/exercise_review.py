@@ -20,7 +20,7 @@ REVIEW_PERMISSION = "programs.can_review_clinically"
 def clinical_values(exercise: Exercise) -> dict:
     """The clinical fields' values; a file is its name in the storage."""
     values = {name: getattr(exercise, name) for name in Exercise.CLINICAL_FIELDS}
-    return {name: value.name or "" if isinstance(value, FieldFile) else value for name, value in values.items()}
+    return {name: (value.name or "") if isinstance(value, FieldFile) else value for name, value in values.items()}
 
 
 def pending_images(exercise: Exercise):
