@@ -60,6 +60,7 @@ def detail_context(article, preview: bool = False) -> dict:
         "article": article,
         "canonical": canonical,
         "preview": preview,
+        "english_only": True,  # the article is written in English (templates/_english_only.html)
         # Every page shares with a picture: the article's own, or the clinic's default card (static/articles/).
         "og_image": selectors.canonical_url(article.hero_image.url if article.hero_image else static(DEFAULT_IMAGE)),
         "og_image_alt": article.hero_alt if article.hero_image else DEFAULT_IMAGE_ALT,

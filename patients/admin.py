@@ -32,7 +32,7 @@ from portal.outbox.models import EmailOptOut
 from portal.scoping import ClinicScopedAdmin, ReadOnlyAdmin
 from portal.security import normalise_email
 
-PROFILE_FIELDS = ["clinic", "primary_physio", "date_of_birth", "phone", "timezone"]
+PROFILE_FIELDS = ["clinic", "primary_physio", "date_of_birth", "phone", "timezone", "language"]
 
 
 class PatientForm(forms.ModelForm):
@@ -500,8 +500,8 @@ class FollowUpRulesAdmin(ClinicScopedAdmin):
 
 class ExerciseLogInline(TabularInline):
     model = ExerciseLog
-    fields = ["item", "sets_done", "reps_done", "side", "prescribed"]
-    readonly_fields = fields
+    fields = ["item", "sets_done", "reps_done", "minutes_done", "side", "pain", "difficulty", "stopped_for_pain"]
+    readonly_fields = fields = [*fields, "prescribed"]
     extra = 0
     can_delete = False
 

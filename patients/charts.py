@@ -1,11 +1,14 @@
 """Server-rendered charts: geometry computed here, drawn by templates/patients/_line_chart.html as SVG.
 
 No JavaScript, so they work everywhere, print well and pass a strict CSP; each chart comes with a
-table of the same numbers as its text alternative.
+table of the same numbers as its text alternative. Dates and numbers are written in the active language.
 """
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from decimal import Decimal
+
+from django.utils import dateformat, formats
 
 
 @dataclass
@@ -36,8 +39,17 @@ class LineChart:
         by_day: dict[date, list[str]] = {}
         for index, series in enumerate(self.series):
             for day, value in series.points:
-                by_day.setdefault(day, [""] * len(self.series))[index] = f"{value:g}"
+                by_day.setdefault(day, [""] * len(self.series))[index] = _number(value)
         return sorted(by_day.items())
+
+
+def _number(value: float) -> str:
+    """3.5 as "3.5" or "3,5", 4.0 as "4": as few digits as the value needs, with the language's decimal mark."""
+    return formats.number_format(Decimal(f"{value:g}"))
+
+
+def _day(day: date) -> str:
+    return dateformat.format(day, "d M")
 
 
 def line_chart(
@@ -65,14 +77,14 @@ def line_chart(
         return round(top + (1 - (value - y_min) / (y_max - y_min)) * plot_h, 1)
 
     for s in series:
-        s.dots = [(x_of(day), y_of(value), f"{day:%d %b}: {value:g}") for day, value in s.points]
+        s.dots = [(x_of(day), y_of(value), f"{_day(day)}: {_number(value)}") for day, value in s.points]
         s.svg_points = " ".join(f"{x},{y}" for x, y, _ in s.dots)
     y_ticks = []
     value = y_min
     while value <= y_max:
-        y_ticks.append((y_of(value), f"{value:g}"))
+        y_ticks.append((y_of(value), _number(value)))
         value += y_step
-    x_ticks = [(x_of(day), f"{day:%d %b}") for day in _spread(first, last)] if days else []
+    x_ticks = [(x_of(day), _day(day)) for day in _spread(first, last)] if days else []
     return LineChart(title, y_label, series, y_ticks, x_ticks, width, height, left, height - bottom, empty)
 
 

@@ -2,7 +2,8 @@
 
 Each kind loads what it shows from the ids in its context when it is sent, and raises Cancel when the
 email no longer makes sense (archived patient, session already logged, ...). Subjects never carry
-health detail; scores and pain appear only in bodies.
+health detail; scores and pain appear only in bodies. A patient's email is in their language (`LANGUAGE`);
+the physios' are in English.
 """
 
 import datetime
@@ -18,11 +19,12 @@ from django.utils.http import urlsafe_base64_encode
 
 from patients import triage
 from patients.models import Alert, SessionLog
+from patients.questionnaires import Questionnaire
 from portal import roles
 from portal.accounts import INVITATION
 from portal.models import Patient
 from portal.outbox import Cancel, queue_email, register_kind
-from portal.outbox.rendering import PREVIEW
+from portal.outbox.rendering import LANGUAGE, PREVIEW
 from programs.models import Program
 
 PATIENT_HOME = "/my/"
@@ -91,6 +93,7 @@ def invitation(context: dict) -> dict:
         else welcome_url(patient.user),
         "has_program": program is not None,
         "expires_days": max(settings.PASSWORD_RESET_TIMEOUT // 86400, 1),
+        LANGUAGE: patient.language,
     }
 
 
@@ -109,7 +112,12 @@ def reminder(context: dict) -> dict:
         raise Cancel("the patient has logged a session since")
     if patient.local_today() != day:
         raise Cancel("the day of the reminder is over")
-    return {"first_name": patient.user.first_name, "today_url": absolute(PATIENT_HOME), "program_title": program.title}
+    return {
+        "first_name": patient.user.first_name,
+        "today_url": absolute(PATIENT_HOME),
+        "program_title": program.title,
+        LANGUAGE: patient.language,
+    }
 
 
 @register_kind(CHECK_IN_DUE, group="check_ins")
@@ -121,8 +129,10 @@ def check_in_due(context: dict) -> dict:
         raise Cancel("the check-ins were answered already")
     return {
         "first_name": patient.user.first_name,
-        "questionnaires": [schedule.get_questionnaire_display() for schedule in due],
+        # Lazy labels: put into words in the patient's language when the email is rendered.
+        "questionnaires": [Questionnaire(schedule.questionnaire).label for schedule in due],
         "check_in_url": absolute(reverse("patients:check_in_list")),
+        LANGUAGE: patient.language,
     }
 
 
@@ -149,6 +159,7 @@ def weekly_summary(context: dict) -> dict:
         "pain_before": round(mean(before for before, _after in sessions), 1) if sessions else None,
         "pain_after": round(mean(after for _before, after in sessions), 1) if sessions else None,
         "progress_url": absolute(PATIENT_HOME),
+        LANGUAGE: patient.language,
     }
 
 

@@ -4,9 +4,11 @@ import csv
 import io
 import json
 import zoneinfo
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
+import icalendar
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from portal.models import Patient
 from programs.models import Program, ProgramItem
@@ -64,7 +66,8 @@ def export_csv(data: dict) -> str:
     writer.writerow([])
     writer.writerow(["Sessions"])
     session_header = ["date", "logged at", "pain before", "pain after", "difficulty", "note", "red flags"]
-    writer.writerow([*session_header, "exercise", "sets", "reps"])
+    exercise_columns = ["sets_done", "reps_done", "minutes_done", "pain", "difficulty", "stopped_for_pain"]
+    writer.writerow([*session_header, "exercise", "sets", "reps", "minutes", "exercise pain", "effort", "stopped"])
     for s in data["sessions"]:
         head = [
             s["performed_on"],
@@ -75,8 +78,8 @@ def export_csv(data: dict) -> str:
             s["note"],
             "; ".join(s["red_flags"]),
         ]
-        for log in s["exercises"] or [{"exercise": "", "sets_done": "", "reps_done": ""}]:
-            writer.writerow([*head, log["exercise"], log["sets_done"], log["reps_done"]])
+        for log in s["exercises"] or [{"exercise": ""}]:
+            writer.writerow([*head, log["exercise"], *(log.get(name, "") for name in exercise_columns)])
     writer.writerow([])
     writer.writerow(["Check-ins"])
     writer.writerow(["questionnaire", "submitted at", "score", "band", "answers", "red flags"])
@@ -101,72 +104,82 @@ def export_json(data: dict) -> str:
 # --- iCalendar (RFC 5545) -----------------------------------------------------------------------------
 
 EVENT_MINUTES = 20
+FIRST_SESSION = time(8, 0)
+LAST_SESSION = time(20, 0)
+MIN_GAP = timedelta(hours=2)
+REFRESH = timedelta(hours=6)
 
 
-def ical_escape(text: str) -> str:
-    """TEXT values: backslash, semicolon and comma are escaped, newlines become a literal \\n."""
-    return (
-        text.replace("\\", "\\\\")
-        .replace(";", "\\;")
-        .replace(",", "\\,")
-        .replace("\r\n", "\\n")
-        .replace("\n", "\\n")
-        .replace("\r", "\\n")
-    )
+def session_times(reminder: time, count: int) -> list[time]:
+    """The day's exercise times for `count` sessions, the first at the patient's reminder time, then in the
+    order further sessions are added (a once-a-day exercise is done at the reminder time).
+
+    An afternoon or evening reminder is the day's last session, the others spread back to 8 in the morning; a
+    morning reminder is the first, the others spread on to 8 in the evening. Sessions are at least two hours apart.
+    """
+    day = date(2000, 1, 3)  # any date: only the times matter
+    anchor = datetime.combine(day, reminder)
+    if count <= 1:
+        return [reminder]
+    backwards = reminder >= time(12, 0)
+    edge = datetime.combine(day, FIRST_SESSION if backwards else LAST_SESSION)
+    gap = max(abs(anchor - edge) / (count - 1), MIN_GAP)
+    gap = timedelta(minutes=int(gap.total_seconds() // 60))
+    moments = [anchor - gap * k if backwards else anchor + gap * k for k in range(count)]
+    return [moment.time() for moment in moments if moment.date() == day]
 
 
-def fold(line: str) -> str:
-    """Lines longer than 75 octets continue on the next line after CRLF and a space (never splitting a character)."""
-    encoded = line.encode()
-    if len(encoded) <= 75:
-        return line
-    parts, current, limit = [], b"", 75
-    for char in line:
-        piece = char.encode()
-        if len(current) + len(piece) > limit:
-            parts.append(current.decode())
-            current, limit = b"", 74  # continuation lines start with a space
-        current += piece
-    parts.append(current.decode())
-    return "\r\n ".join(parts)
-
-
-def _utc(moment: datetime) -> str:
-    return moment.astimezone(zoneinfo.ZoneInfo("UTC")).strftime("%Y%m%dT%H%M%SZ")
-
-
-def routine_calendar(*, patient: Patient, program: Program | None, items: list[ProgramItem], host: str) -> str:
-    """One event a day at the patient's reminder time (in their time zone) for the current phase's dates.
+def routine_calendar(*, patient: Patient, program: Program | None, items: list[ProgramItem], host: str) -> bytes:
+    """The current phase's routine: one event per prescribed time of day (the most any exercise is done a day),
+    each listing the exercises due at it, with an alarm when it starts. The feed is built on every request, so a
+    calendar that subscribes to it picks up programme changes at its next refresh (asked for every 6 hours).
 
     Times are written in UTC, computed day by day, so a clock change moves nothing and no VTIMEZONE is needed.
     """
-    stamp = _utc(timezone.now())
-    lines = [
-        "BEGIN:VCALENDAR",
-        "VERSION:2.0",
-        f"PRODID:-//{host}//Home exercise routine//EN",
-        "CALSCALE:GREGORIAN",
-        "METHOD:PUBLISH",
-        "X-WR-CALNAME:My exercises",
-    ]
+    calendar = icalendar.Calendar()
+    calendar.add("prodid", f"-//{host}//Home exercise routine//EN")
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("method", "PUBLISH")
+    calendar.add("x-wr-calname", gettext("My exercises"))
+    calendar.add("refresh-interval", REFRESH, parameters={"VALUE": "DURATION"})
+    calendar.add("x-published-ttl", REFRESH)
     phase = program.current_phase if program else None
-    if phase is not None and items:
-        zone = zoneinfo.ZoneInfo(patient.timezone)
-        description = "\n".join(f"• {item.exercise.name}: {item.dosage_in_words}" for item in items)
-        day: date = phase.start_date
-        while day <= phase.end_date:
-            start = datetime.combine(day, patient.reminder_time, tzinfo=zone)
-            lines += [
-                "BEGIN:VEVENT",
-                f"UID:routine-{phase.pk}-{day:%Y%m%d}@{host}",
-                f"DTSTAMP:{stamp}",
-                f"DTSTART:{_utc(start)}",
-                f"DTEND:{_utc(start + timedelta(minutes=EVENT_MINUTES))}",
-                f"SUMMARY:{ical_escape(f'Exercises: {program.title}')}",
-                f"DESCRIPTION:{ical_escape(description)}",
-                "TRANSP:TRANSPARENT",
-                "END:VEVENT",
-            ]
-            day += timedelta(days=1)
-    lines.append("END:VCALENDAR")
-    return "".join(fold(line) + "\r\n" for line in lines)
+    if phase is None or not items:
+        return calendar.to_ical()
+    zone = zoneinfo.ZoneInfo(patient.timezone)
+    stamp = timezone.now()
+    times = session_times(patient.reminder_time, max(item.times_per_day for item in items))
+    due_at = {  # the k-th time of the day lists the exercises done at least k times a day
+        at: "\n".join(f"• {item.exercise.name}: {item.dosage_in_words}" for item in items if item.times_per_day > k)
+        for k, at in enumerate(times)
+    }
+    sessions = [(number, at, due_at[at]) for number, at in enumerate(sorted(times), start=1)]
+    day: date = phase.start_date
+    while day <= phase.end_date:
+        for number, at, description in sessions:
+            start = datetime.combine(day, at, tzinfo=zone).astimezone(UTC)
+            event = icalendar.Event()
+            event.add("uid", f"routine-{phase.pk}-{day:%Y%m%d}-{number}@{host}")
+            event.add("dtstamp", stamp)
+            event.add("dtstart", start)
+            event.add("dtend", start + timedelta(minutes=EVENT_MINUTES))
+            if len(sessions) == 1:
+                summary = gettext("Exercises: %(title)s") % {"title": program.title}
+            else:
+                summary = gettext("Exercises (%(number)s of %(count)s): %(title)s") % {
+                    "number": number,
+                    "count": len(sessions),
+                    "title": program.title,
+                }
+            event.add("summary", summary)
+            event.add("description", description)
+            event.add("transp", "TRANSPARENT")
+            alarm = icalendar.Alarm()
+            alarm.add("action", "DISPLAY")
+            alarm.add("description", summary)
+            alarm.add("trigger", timedelta(0))
+            event.add_component(alarm)
+            calendar.add_component(event)
+        day += timedelta(days=1)
+    return calendar.to_ical()

@@ -4,6 +4,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils.formats import date_format
+from django.utils.translation import gettext, ngettext, pgettext_lazy
 
 from patients import triage
 from patients.questionnaires import STAFF_LABELS, Questionnaire
@@ -234,9 +236,9 @@ class SessionLog(models.Model):
     """One home exercise session as the patient logged it."""
 
     class Difficulty(models.TextChoices):
-        TOO_EASY = "too_easy", "Too easy"
-        ABOUT_RIGHT = "about_right", "About right"
-        TOO_HARD = "too_hard", "Too hard"
+        TOO_EASY = "too_easy", pgettext_lazy("difficulty", "Too easy")
+        ABOUT_RIGHT = "about_right", pgettext_lazy("difficulty", "About right")
+        TOO_HARD = "too_hard", pgettext_lazy("difficulty", "Too hard")
 
     patient = models.ForeignKey("portal.Patient", on_delete=models.PROTECT, related_name="session_logs")
     program = models.ForeignKey("programs.Program", on_delete=models.PROTECT, related_name="session_logs")
@@ -274,11 +276,14 @@ class SessionLog(models.Model):
     def check_day(cls, day, today, *, program_start=None) -> None:
         """The rule for `performed_on`, for the form (next to the field) and the service (for every caller)."""
         if day > today:
-            raise ValidationError("The date cannot be in the future.")
+            raise ValidationError(gettext("The date cannot be in the future."))
         if day < today - timedelta(days=cls.DAYS_BACK):
-            raise ValidationError("You can log sessions from the last two weeks.")
+            raise ValidationError(gettext("You can log sessions from the last two weeks."))
         if program_start and day < program_start:
-            raise ValidationError(f"The programme started on {program_start:%-d %B %Y}: a session cannot be before it.")
+            raise ValidationError(
+                gettext("The programme started on %(day)s: a session cannot be before it.")
+                % {"day": date_format(program_start, gettext("j F Y"))}
+            )
 
 
 class ExerciseLog(models.Model):
@@ -288,7 +293,17 @@ class ExerciseLog(models.Model):
     item = models.ForeignKey("programs.ProgramItem", on_delete=models.PROTECT, related_name="exercise_logs")
     sets_done = models.PositiveSmallIntegerField(validators=[MaxValueValidator(20)])
     reps_done = models.PositiveSmallIntegerField(validators=[MaxValueValidator(100)])
+    minutes_done = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[MaxValueValidator(180)], help_text="For a timed exercise."
+    )
     side = models.CharField(max_length=12, choices=Side.choices)
+    pain = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[MaxValueValidator(10)], help_text="Pain during it, 0–10 (optional)."
+    )
+    difficulty = models.CharField(max_length=12, choices=SessionLog.Difficulty.choices, blank=True)
+    stopped_for_pain = models.BooleanField(
+        default=False, help_text="The patient stopped this exercise because it was too painful."
+    )
     prescribed = models.JSONField(help_text="The item's dosage when this was logged; later edits don't change it.")
 
     class Meta:
@@ -296,10 +311,31 @@ class ExerciseLog(models.Model):
             models.UniqueConstraint(fields=["session", "item"], name="exercise_once_per_session"),
             models.CheckConstraint(condition=models.Q(sets_done__lte=20), name="exercise_log_sets_range"),
             models.CheckConstraint(condition=models.Q(reps_done__lte=100), name="exercise_log_reps_range"),
+            models.CheckConstraint(condition=models.Q(minutes_done__lte=180), name="exercise_log_minutes_range"),
+            models.CheckConstraint(condition=models.Q(pain__lte=10), name="exercise_log_pain_range"),
         ]
 
     def __str__(self) -> str:
         return f"{self.item} in {self.session}"
+
+    @property
+    def done_in_words(self) -> str:
+        """What was done, e.g. "3 sets of 10", "10 minutes", "1 set of 4, stopped: too painful"."""
+        if self.minutes_done is not None:
+            done = ngettext("%(count)s minute", "%(count)s minutes", self.minutes_done) % {"count": self.minutes_done}
+            if self.sets_done > 1:
+                done = (
+                    ngettext("%(count)s round", "%(count)s rounds", self.sets_done) % {"count": self.sets_done}
+                    + f" × {done}"
+                )
+        else:
+            done = ngettext("%(sets)s set of %(reps)s", "%(sets)s sets of %(reps)s", self.sets_done) % {
+                "sets": self.sets_done,
+                "reps": self.reps_done,
+            }
+        if self.stopped_for_pain:
+            done = gettext("%(done)s, stopped: too painful") % {"done": done}
+        return done
 
 
 class PathwayStep(models.Model):

@@ -7,20 +7,26 @@ Research Trust) and the Keele STarT Back tool's exact wording is Keele Universit
 free clinical use; PSFS and GROC are short, and their instructions are rewritten here too. Each form says it is
 adapted and from what (`SOURCES`); the items keep the published structure, order and scoring, so scores are
 comparable with the published bands.
+
+Language. The items and their answers are asked in English only, whatever the patient's language (the forms
+mark them lang="en"): a translation nobody has validated would change the scores. The names of the
+questionnaires, their sources and what a score means are translated.
 """
 
 from decimal import Decimal
 
 from django.db import models
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from patients.scoring import GROC_LABELS
 
 
 class Questionnaire(models.TextChoices):
-    STARTBACK = "startback", "Back pain screening (STarT Back)"
-    ODI = "odi", "Back pain and daily life (Oswestry)"
-    PSFS = "psfs", "Your own activities (PSFS)"
-    GROC = "groc", "How much have you changed? (GROC)"
+    STARTBACK = "startback", gettext_lazy("Back pain screening (STarT Back)")
+    ODI = "odi", gettext_lazy("Back pain and daily life (Oswestry)")
+    PSFS = "psfs", gettext_lazy("Your own activities (PSFS)")
+    GROC = "groc", gettext_lazy("How much have you changed? (GROC)")
 
 
 # The same questionnaires named for staff pages, which speak about the patient, not to them.
@@ -168,40 +174,54 @@ STARTBACK_ITEM9_CHOICES = [
 ]
 
 SOURCES = {
-    "startback": "Adapted from the Keele STarT Back Screening Tool (Hill et al., 2008), in our own words; "
-    "scored as published.",
-    "odi": "Adapted from the Oswestry Disability Index 2.1a (Fairbank and Pynsent, 2000), in our own words; "
-    "scored as published.",
-    "psfs": "Adapted from the Patient-Specific Functional Scale (Stratford et al., 1995); scored as published.",
-    "groc": "Adapted from the Global Rating of Change scale (Jaeschke et al., 1989); the 15 points as published.",
+    "startback": gettext_lazy(
+        "Adapted from the Keele STarT Back Screening Tool (Hill et al., 2008), in our own words; scored as published."
+    ),
+    "odi": gettext_lazy(
+        "Adapted from the Oswestry Disability Index 2.1a (Fairbank and Pynsent, 2000), in our own words; "
+        "scored as published."
+    ),
+    "psfs": gettext_lazy(
+        "Adapted from the Patient-Specific Functional Scale (Stratford et al., 1995); scored as published."
+    ),
+    "groc": gettext_lazy(
+        "Adapted from the Global Rating of Change scale (Jaeschke et al., 1989); the 15 points as published."
+    ),
 }
 
 # What a score means, for the patient: neutral, no band names (clinicians see those in the admin).
 ODI_MEANING = {
-    "minimal": "Your answers suggest back pain makes little difference to your daily activities.",
-    "moderate": "Your answers suggest some difficulty with daily activities such as sitting, lifting or travelling.",
-    "severe": "Your answers suggest back pain is one of the main problems in your daily life.",
-    "crippling": "Your answers suggest back pain affects most parts of your daily life.",
-    "bed-bound": "Your answers suggest back pain affects almost everything you do.",
+    "minimal": gettext_lazy("Your answers suggest back pain makes little difference to your daily activities."),
+    "moderate": gettext_lazy(
+        "Your answers suggest some difficulty with daily activities such as sitting, lifting or travelling."
+    ),
+    "severe": gettext_lazy("Your answers suggest back pain is one of the main problems in your daily life."),
+    "crippling": gettext_lazy("Your answers suggest back pain affects most parts of your daily life."),
+    "bed-bound": gettext_lazy("Your answers suggest back pain affects almost everything you do."),
 }
 STARTBACK_MEANING = {
-    "low": "Your answers suggest your back pain is likely to settle with the right advice and activity.",
-    "medium": "Your answers help your physiotherapist choose the kind of treatment that suits you best.",
-    "high": "Your answers help your physiotherapist choose the kind of support that suits you best, including "
-    "help with the worry and low mood that back pain can bring.",
+    "low": gettext_lazy("Your answers suggest your back pain is likely to settle with the right advice and activity."),
+    "medium": gettext_lazy("Your answers help your physiotherapist choose the kind of treatment that suits you best."),
+    "high": gettext_lazy(
+        "Your answers help your physiotherapist choose the kind of support that suits you best, including "
+        "help with the worry and low mood that back pain can bring."
+    ),
 }
 
 
 def meaning(questionnaire: str, score: Decimal, band: str) -> str:
     """One or two sentences a patient reads next to their score."""
     if questionnaire == Questionnaire.ODI:
-        return f"{ODI_MEANING[band]} (0 = no difficulty, 100 = the most; lower is better.)"
+        return f"{ODI_MEANING[band]} {_('(0 = no difficulty, 100 = the most; lower is better.)')}"
     if questionnaire == Questionnaire.STARTBACK:
-        return STARTBACK_MEANING[band]
+        return str(STARTBACK_MEANING[band])
     if questionnaire == Questionnaire.PSFS:
-        return "The average of your activity scores: 0 = unable to do them, 10 = as well as before. Higher is better."
+        return _(
+            "The average of your activity scores: 0 = unable to do them, 10 = as well as before. Higher is better."
+        )
     if questionnaire == Questionnaire.GROC:
-        return f"You said: “{GROC_LABELS[int(score)]}” since your treatment began."
+        # The answer is quoted as the patient read it: the questionnaire's own (English) words.
+        return _("You said: “%(answer)s” since your treatment began.") % {"answer": GROC_LABELS[int(score)]}
     return ""
 
 

@@ -10,6 +10,8 @@ from datetime import date, timedelta
 
 from django.db.models import Avg, Case, Count, Max, Prefetch, Q, Value, When
 from django.utils import timezone
+from django.utils.dates import WEEKDAYS_ABBR
+from django.utils.translation import gettext as _
 
 from patients import scoring
 from patients.charts import LineChart, Series, line_chart
@@ -23,7 +25,7 @@ PROGRESS_WEEKS = 12
 RECENT_SESSIONS = 10
 OPEN_ALERTS = 10
 SCORES_DAYS = 365
-WEEKDAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+WEEKDAYS = [WEEKDAYS_ABBR[day] for day in range(7)]  # Mon … Sun, in the active language
 
 
 # --- Today ---------------------------------------------------------------------------------------------
@@ -83,7 +85,10 @@ def today_plan(patient: Patient) -> TodayPlan:
     monday = today - timedelta(days=today.weekday())
     done = dict(
         ExerciseLog.objects.filter(
-            session__patient=patient, session__performed_on__gte=monday, item__in=[i.pk for i in items]
+            session__patient=patient,
+            session__performed_on__gte=monday,
+            item__in=[i.pk for i in items],
+            stopped_for_pain=False,  # stopped part-way: still due
         )
         .values("item")
         .annotate(days=Count("session__performed_on", distinct=True))
@@ -127,11 +132,11 @@ def progress(patient: Patient, *, with_alerts: bool = False) -> Progress:
         .order_by("performed_on")
     )
     pain = line_chart(
-        f"Pain before and after exercise, last {PROGRESS_WEEKS} weeks (0 = none, 10 = worst)",
+        _("Pain before and after exercise, last %(weeks)d weeks (0 = none, 10 = worst)") % {"weeks": PROGRESS_WEEKS},
         "pain",
         [
-            Series("Before", "series-a", [(r["performed_on"], round(float(r["before"]), 1)) for r in pain_rows]),
-            Series("After", "series-b", [(r["performed_on"], round(float(r["after"]), 1)) for r in pain_rows]),
+            Series(_("Before"), "series-a", [(r["performed_on"], round(float(r["before"]), 1)) for r in pain_rows]),
+            Series(_("After"), "series-b", [(r["performed_on"], round(float(r["after"]), 1)) for r in pain_rows]),
         ],
         y_min=0,
         y_max=10,
@@ -140,7 +145,10 @@ def progress(patient: Patient, *, with_alerts: bool = False) -> Progress:
     odi, psfs = _score_charts(patient)
     recent = list(
         patient.session_logs.select_related("program")
-        .annotate(exercise_count=Count("exercises"))
+        .annotate(
+            exercise_count=Count("exercises"),
+            stopped_count=Count("exercises", filter=Q(exercises__stopped_for_pain=True)),
+        )
         .order_by("-performed_on", "-logged_at")[:RECENT_SESSIONS]
     )
     alerts = list(patient.alerts.open()[:OPEN_ALERTS]) if with_alerts else []
@@ -168,7 +176,7 @@ def _score_charts(patient: Patient) -> tuple[LineChart, LineChart]:
     for questionnaire, submitted_at, score in rows:
         points[questionnaire].append((submitted_at.astimezone(zone).date(), float(score)))
     odi = line_chart(
-        "Oswestry disability score over the last year (lower is better)",
+        _("Oswestry disability score over the last year (lower is better)"),
         "%",
         [Series("Oswestry %", "series-a", points[Questionnaire.ODI])],
         y_min=0,
@@ -176,7 +184,7 @@ def _score_charts(patient: Patient) -> tuple[LineChart, LineChart]:
         y_step=20,
     )
     psfs = line_chart(
-        "Activities score (PSFS) over the last year (higher is better)",
+        _("Activities score (PSFS) over the last year (higher is better)"),
         "score",
         [Series("PSFS", "series-a", points[Questionnaire.PSFS])],
         y_min=0,
@@ -300,7 +308,11 @@ def export_data(patient: Patient) -> dict:
                         "exercise": log.item.exercise.name,
                         "sets_done": log.sets_done,
                         "reps_done": log.reps_done,
+                        "minutes_done": log.minutes_done,
                         "side": log.side,
+                        "pain": log.pain,
+                        "difficulty": log.difficulty,
+                        "stopped_for_pain": log.stopped_for_pain,
                         "prescribed": log.prescribed,
                     }
                     for log in s.exercises.all()

@@ -29,8 +29,10 @@ def create_patient(
     date_of_birth=None,
     phone: str = "",
     timezone: str = "Europe/London",
+    language: str = "",
 ) -> Patient:
-    """Create a patient and their login. The login has no usable password until they accept the invitation."""
+    """Create a patient and their login. The login has no usable password until they accept the invitation, which
+    is written in `language` (empty: the site's)."""
     if primary_physio.clinic_id != clinic.pk:
         raise ValidationError({"primary_physio": "The primary physiotherapist must work at the patient's clinic."})
     user = get_user_model()(email=normalise_email(email), first_name=first_name, last_name=last_name)
@@ -44,6 +46,7 @@ def create_patient(
         date_of_birth=date_of_birth,
         phone=phone,
         timezone=timezone,
+        language=language,
     )
     patient.full_clean()
     patient.save()
@@ -357,7 +360,8 @@ def log_session(
 ) -> SessionLog:
     """Record a home session once per form token; escalate red flags and high or rising pain.
 
-    `exercises` are dicts with `item` (a ProgramItem of `program`), `sets_done`, `reps_done` and `side`.
+    `exercises` are dicts with `item` (a ProgramItem of `program`), `sets_done`, `reps_done` and `side`, and
+    optionally `minutes_done` (a timed exercise), `pain`, `difficulty` and `stopped_for_pain`.
     Each exercise log keeps a copy of the item's dosage as prescribed at this moment.
     """
     existing = SessionLog.objects.filter(patient=patient, token=token).first()
@@ -397,7 +401,11 @@ def log_session(
             item=item,
             sets_done=exercise["sets_done"],
             reps_done=exercise["reps_done"],
+            minutes_done=exercise.get("minutes_done"),
             side=exercise["side"],
+            pain=exercise.get("pain"),
+            difficulty=exercise.get("difficulty") or "",
+            stopped_for_pain=exercise.get("stopped_for_pain", False),
             prescribed=item.prescribed_dosage(),
         )
         log.full_clean(exclude=["session"], validate_constraints=False)

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
@@ -5,16 +6,19 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from articles import care_plan
 from articles.models import Reading
-from patients import emails, exports, questionnaires, selectors, services, triage
+from patients import emails, exports, player, questionnaires, selectors, services, triage
 from patients.access import patient_required
 from patients.forms import CHECK_IN_FORMS, NewInvitationForm, RedFlagMixin, SessionForm, SettingsForm
 from patients.page_topics import topics
 from patients.questionnaires import Questionnaire
+from portal.locale import remember_patient_language
 from portal.models import Patient
 from portal.pagecache import personal_page
 
@@ -109,8 +113,9 @@ def check_in_done(request, pk):
 def settings_view(request):
     form = SettingsForm(request.POST or None, instance=request.patient)
     if request.method == "POST" and form.is_valid():
-        services.update_settings(patient=request.patient, **form.cleaned_data)
-        messages.success(request, "Your settings are saved.")
+        patient = services.update_settings(patient=request.patient, **form.cleaned_data)
+        remember_patient_language(request, patient.language)  # the message below is in the new language already
+        messages.success(request, _("Your settings are saved."))
         return redirect("patients:settings")
     return render(request, "patients/settings.html", {"form": form})
 
@@ -119,7 +124,7 @@ def settings_view(request):
 @patient_required
 def rotate_calendar(request):
     services.rotate_calendar_token(patient=request.patient)
-    messages.success(request, "Your calendar link has changed. The old link no longer works.")
+    messages.success(request, _("Your calendar link has changed. The old link no longer works."))
     return redirect("patients:settings")
 
 
@@ -144,14 +149,16 @@ def today(request):
 def _today_page(request, tokens: dict):
     plan = selectors.today_plan(request.patient)
     form = SessionForm(items=plan.items, today=plan.today, initial={"token": tokens["form_token"]})
+    readings = _readings(plan)
     context = {
         "plan": plan,
-        "readings": _readings(plan),
+        "readings": readings,
         "csrf_token": tokens["csrf_token"],
+        "english_only": bool(plan.items or readings),  # the exercises and articles are written in English
         **_hold_advice(request, plan),
     }
     if plan.state == "due":
-        context.update(form=form, **_red_flag_question(request))
+        context.update(form=form, player_text=player.TEXT, **_red_flag_question(request))
     return render(request, "patients/today.html", context)
 
 
@@ -181,11 +188,13 @@ def _log_session(request):
         else:
             return redirect("patients:session_done", pk=session.pk)
     elif plan.state != "due" and form.is_valid():
-        form.add_error(None, "This session was not saved: your programme changed after you opened the page.")
+        form.add_error(None, _("This session was not saved: your programme changed after you opened the page."))
     context = {
         "plan": plan,
         "form": form,
         "readings": _readings(plan),
+        "english_only": True,
+        "player_text": player.TEXT,
         **_report_context(request, report),
         **_red_flag_question(request),
     }
@@ -199,7 +208,7 @@ def mark_reading_read(request, pk):
         reading = care_plan.mark_read(patient=request.patient, pk=pk)
     except Reading.DoesNotExist:
         raise Http404("No such reading in your programme.") from None
-    messages.success(request, f"Marked as read: “{reading.article.title}”.")
+    messages.success(request, _("Marked as read: “%(title)s”.") % {"title": reading.article.title})
     return redirect(f"{reverse('patients:today')}#reading")
 
 
@@ -252,9 +261,13 @@ def calendar_feed(request, token):
     plan = selectors.today_plan(patient)
     program = plan.program if plan.state not in ("no_program", "paused", "on_hold") else None
     items = selectors.current_items(program) if program and program.current_phase_id else []
-    body = exports.routine_calendar(patient=patient, program=program, items=items, host=request.get_host())
+    with translation.override(getattr(patient, "language", "") or settings.LANGUAGE_CODE):
+        body = exports.routine_calendar(patient=patient, program=program, items=items, host=request.get_host())
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
-    response["Content-Disposition"] = 'inline; filename="my-exercises.ics"'
+    disposition = (
+        "attachment" if "download" in request.GET else "inline"
+    )  # "Download" saves it; a subscription reads it
+    response["Content-Disposition"] = f'{disposition}; filename="my-exercises.ics"'
     response["Cache-Control"] = "no-store, private"
     return response
 
@@ -274,8 +287,14 @@ class WelcomeView(auth_views.PasswordResetConfirmView):
 
     def get_user(self, uidb64):
         user = super().get_user(uidb64)
-        if user is None or not user.is_active or not Patient.objects.active().filter(user=user).exists():
+        if user is None or not user.is_active:
             return None
+        language = Patient.objects.active().filter(user=user).values_list("language", flat=True).first()
+        if language is None:
+            return None
+        if language:  # the page speaks the language of the invitation email (log-in keeps it: portal.locale)
+            translation.activate(language)
+            self.request.LANGUAGE_CODE = language
         return user
 
 

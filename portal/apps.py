@@ -10,7 +10,10 @@ class PortalConfig(AppConfig):
 
     def ready(self) -> None:
         import portal.emails  # noqa: F401 - registers the portal's email kinds
+        from portal import locale
         from portal.roles import sync_roles
+
+        locale.connect()  # a patient's language follows them into the session at log-in
 
         # Groups are derived from portal/roles.py; keep them in step after each migrate.
         post_migrate.connect(sync_roles, dispatch_uid="portal.sync_roles")

@@ -9,7 +9,7 @@ from django.utils.http import urlsafe_base64_encode
 
 from portal.accounts import STAFF_WELCOME
 from portal.outbox import Cancel, register_kind
-from portal.outbox.rendering import PREVIEW
+from portal.outbox.rendering import LANGUAGE, PREVIEW
 
 
 @register_kind(STAFF_WELCOME, group="account")
@@ -32,16 +32,22 @@ def password_reset(context: dict) -> dict:
     """A one-time link to choose a new password, made when the email is sent. Context: {"user_id": int}.
 
     Urgent: an opt-out from account emails must not lock someone out of their account."""
-    user = get_user_model().objects.filter(pk=context["user_id"], is_active=True).first()
+    user = get_user_model().objects.select_related("patient").filter(pk=context["user_id"], is_active=True).first()
     if user is None:
         raise Cancel("the account is closed")
+    patient = getattr(user, "patient", None)  # a patient's reset link comes in their language
     if context.get(PREVIEW):
         link = "(a one-time link, made when the email is sent)"
     else:
         uid = urlsafe_base64_encode(force_bytes(user.pk))
         path = reverse("password_reset_confirm", args=[uid, default_token_generator.make_token(user)])
         link = settings.SITE_URL.rstrip("/") + path
-    return {"first_name": user.first_name, "reset_url": link, "expires_hours": settings.PASSWORD_RESET_TIMEOUT // 3600}
+    return {
+        "first_name": user.first_name,
+        "reset_url": link,
+        "expires_hours": settings.PASSWORD_RESET_TIMEOUT // 3600,
+        LANGUAGE: patient.language if patient is not None else "",
+    }
 
 
 @register_kind("two_factor_code", group="account", urgent=True)

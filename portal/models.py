@@ -10,6 +10,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from portal.security import normalise_email
 
@@ -240,9 +241,11 @@ class Patient(models.Model):
     date_of_birth = models.DateField(null=True, blank=True)
     phone = models.CharField(max_length=40, blank=True)
     timezone = models.CharField(max_length=64, default="Europe/London", validators=[validate_timezone])
-    reminder_time = models.TimeField(default=time(18, 0), help_text="Remind me if I have not exercised by…")
+    reminder_time = models.TimeField(default=time(18, 0), help_text=_("Remind me if I have not exercised by…"))
     quiet_hours_start = models.TimeField(default=time(21, 0))
     quiet_hours_end = models.TimeField(default=time(8, 0))
+    # The patient's pages and emails in this language; empty: the browser's language (emails: LANGUAGE_CODE).
+    language = models.CharField(max_length=10, choices=settings.LANGUAGES, blank=True)
     # The secret in the private calendar-feed URL; rotating it revokes old links.
     calendar_token = models.UUIDField(default=uuid.uuid4, editable=False, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)

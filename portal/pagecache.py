@@ -32,7 +32,7 @@ from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from portal.cache import GENERATION_KEY
 
@@ -130,7 +130,8 @@ def anonymous_page(
     depends_on: Collection[str],
     params: Collection[str] = (),
 ) -> HttpResponse:
-    """The page `build()` renders, from the cache for anonymous visitors, under `name` plus the full path.
+    """The page `build()` renders, from the cache for anonymous visitors, under `name`, the language and the full
+    path.
 
     `params`: the query parameters the page understands; a request with any other is rendered uncached.
     A response with `page_cacheable = False` is not stored: views set it when the parameters' values do not
@@ -139,7 +140,8 @@ def anonymous_page(
     if not _anonymous_and_plain(request, params):
         return build()
     path = hashlib.sha256(request.get_full_path().encode()).hexdigest()[:32]
-    stamp, copy = _lookup(f"pagecache:page:{name}:{path}", depends_on)
+    key = f"pagecache:page:{name}:{translation.get_language()}:{path}"  # one copy per language of the page
+    stamp, copy = _lookup(key, depends_on)
     if copy is not None and copy[0] == stamp:
         _stamp, content, content_type = copy
         return HttpResponse(content, content_type=content_type)
@@ -151,7 +153,7 @@ def anonymous_page(
         and not request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
         and not response.cookies
     ):
-        cache.set(f"pagecache:page:{name}:{path}", (stamp, response.content, response["Content-Type"]), _timeout())
+        cache.set(key, (stamp, response.content, response["Content-Type"]), _timeout())
     return response
 
 
@@ -167,8 +169,9 @@ def personal_page(
     depends_on: Collection[str],
     zone: Callable[[], str],
 ) -> HttpResponse:
-    """The page `view(request, tokens)` renders for the logged-in user, from their own copy while nothing it
-    shows has changed and it is still the same day in the time zone `zone()` names (a page about "today").
+    """The page `view(request, tokens)` renders for the logged-in user, from their own copy (one per language)
+    while nothing it shows has changed and it is still the same day in the time zone `zone()` names (a page about
+    "today").
 
     `view` must check who may see the page and render the per-request tokens it receives
     ({"csrf_token": …, "form_token": …}): the copy holds placeholders, replaced in each response. A copy is
@@ -177,7 +180,7 @@ def personal_page(
     """
     if request.method != "GET" or request.GET or len(messages.get_messages(request)):
         return view(request, {"csrf_token": get_token(request), "form_token": uuid.uuid4()})
-    key = f"pagecache:personal:{request.user.pk}:{name}"
+    key = f"pagecache:personal:{request.user.pk}:{name}:{translation.get_language()}"
     stamp, copy = _lookup(key, depends_on)
     if copy is not None and copy[0] == stamp and _today_in(copy[1]) == copy[2]:
         html = zlib.decompress(copy[3])

@@ -9,10 +9,13 @@ from portal.outbox import views as outbox_views
 
 # Django's LoginView puts the request's host in `site_name`, over the portal's name.
 SITE = {"site_name": settings.SITE_NAME}
+handler500 = views.server_error
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("sw.js", views.service_worker, name="service_worker"),
+    path("manifest.webmanifest", views.web_manifest, name="web_manifest"),
     path(
         "accounts/login/",
         views.LoginView.as_view(authentication_form=LoginForm, redirect_authenticated_user=True, extra_context=SITE),

@@ -1,21 +1,24 @@
-"""Dosage in plain words, the way a physio would say it to a patient."""
+"""Dosage in plain words, the way a physio would say it to a patient, in the active language."""
 
 from collections.abc import Mapping
 
-_TIMES = {1: "once a day", 2: "twice a day", 3: "three times a day"}
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
+
+_TIMES = {1: gettext_lazy("once a day"), 2: gettext_lazy("twice a day"), 3: gettext_lazy("three times a day")}
 _SIDES = {
-    "both": "both sides",
-    "left": "left side only",
-    "right": "right side only",
-    "alternating": "alternating sides",
+    "both": gettext_lazy("both sides"),
+    "left": gettext_lazy("left side only"),
+    "right": gettext_lazy("right side only"),
+    "alternating": gettext_lazy("alternating sides"),
 }
 
 
 def _duration(seconds: int) -> str:
     if seconds >= 60 and seconds % 60 == 0:
         minutes = seconds // 60
-        return "1 minute" if minutes == 1 else f"{minutes} minutes"
-    return "1 second" if seconds == 1 else f"{seconds} seconds"
+        return ngettext("%(count)d minute", "%(count)d minutes", minutes) % {"count": minutes}
+    return ngettext("%(count)d second", "%(count)d seconds", seconds) % {"count": seconds}
 
 
 def dosage_in_words(dosage: Mapping) -> str:
@@ -27,17 +30,28 @@ def dosage_in_words(dosage: Mapping) -> str:
     parts = []
     if minutes:
         length = _duration(minutes * 60)
-        parts.append(length if sets == 1 else f"{sets} rounds of {length}")
+        parts.append(
+            length
+            if sets == 1
+            else ngettext("%(sets)d round of %(length)s", "%(sets)d rounds of %(length)s", sets)
+            % {"sets": sets, "length": length}
+        )
     else:
-        parts.append(f"{sets} set{'s' if sets != 1 else ''} of {reps}")
+        parts.append(
+            ngettext("%(sets)d set of %(reps)d", "%(sets)d sets of %(reps)d", sets) % {"sets": sets, "reps": reps}
+        )
     if hold:
-        parts.append(f"hold for {_duration(hold)}")
+        parts.append(_("hold for %(duration)s") % {"duration": _duration(hold)})
     if rest and (sets > 1 or not minutes):
-        parts.append(f"rest {_duration(rest)} between sets")
-    parts.append(_TIMES.get(times, f"{times} times a day"))
+        parts.append(_("rest %(duration)s between sets") % {"duration": _duration(rest)})
+    parts.append(
+        str(_TIMES[times])
+        if times in _TIMES
+        else ngettext("%(count)d time a day", "%(count)d times a day", times) % {"count": times}
+    )
     if days and days < 7:
-        parts.append(f"{days} day{'s' if days != 1 else ''} a week")
+        parts.append(ngettext("%(count)d day a week", "%(count)d days a week", days) % {"count": days})
     side = _SIDES.get(dosage.get("side", ""))
     if side:
-        parts.append(side)
+        parts.append(str(side))
     return ", ".join(parts)

@@ -6,6 +6,7 @@ from django.urls import reverse
 from portal.accounts import INVITATION
 from portal.models import OutboundEmail
 from portal.outbox import Cancel, queue_email, register_kind
+from portal.outbox.rendering import LANGUAGE
 from programs.models import Program
 
 PROGRAM_ASSIGNED = "program_assigned"
@@ -48,4 +49,5 @@ def program_assigned(context: dict) -> dict:
         "needs_password": needs_password,
         "today_url": site + reverse("patients:today"),
         "login_url": site + reverse("login"),
+        LANGUAGE: patient.language,
     }

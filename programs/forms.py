@@ -2,6 +2,7 @@ from django import forms
 from django.contrib.admin.widgets import AdminDateWidget, AutocompleteSelect
 from django.core.files.uploadedfile import UploadedFile
 from django.forms.models import ModelChoiceIterator
+from django.utils.translation import gettext_lazy as _
 
 from programs.images import reencode_image
 from programs.models import Exercise, ExerciseImage, Program, ProgramTemplate
@@ -86,6 +87,6 @@ class AssignProgramForm(forms.Form):
 
 class ExerciseFilterForm(forms.Form):
     body_region = forms.ChoiceField(
-        choices=[("", "Any body region"), *Exercise.BodyRegion.choices], required=False, label="Body region"
+        choices=[("", _("Any body region")), *Exercise.BodyRegion.choices], required=False, label=_("Body region")
     )
-    kind = forms.ChoiceField(choices=[("", "Any kind"), *Exercise.Kind.choices], required=False, label="Kind")
+    kind = forms.ChoiceField(choices=[("", _("Any kind")), *Exercise.Kind.choices], required=False, label=_("Kind"))

@@ -1,4 +1,5 @@
-"""The printable handout: one HTML template, shown as a print view and rendered to PDF by WeasyPrint."""
+"""The printable handout: one HTML template, shown as a print view and rendered to PDF by WeasyPrint, in the
+patient's language (the exercises' own text stays in English, marked lang="en")."""
 
 import base64
 import logging
@@ -7,6 +8,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.template.loader import render_to_string
+from django.utils import translation
 
 from programs.models import ExerciseImage, Program, ProgramItem
 
@@ -50,9 +52,15 @@ def _data_uri(field) -> str:
     return f"data:{content_type};base64,{base64.b64encode(data).decode()}"
 
 
+def handout_language(program: Program) -> str:
+    """The patient's language if they chose one, else the page's (their browser's)."""
+    return program.patient.language or translation.get_language()
+
+
 def render_handout_pdf(program: Program, *, request=None) -> bytes:
     from weasyprint import HTML
 
-    html = render_to_string("programs/handout_pdf.html", handout_context(program, for_pdf=True), request=request)
+    with translation.override(handout_language(program)):
+        html = render_to_string("programs/handout_pdf.html", handout_context(program, for_pdf=True), request=request)
     base_url = Path(settings.BASE_DIR).as_uri() + "/"
     return HTML(string=html, base_url=base_url).write_pdf()

@@ -9,16 +9,17 @@ from django.db.models import Count, F, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce, Greatest
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from programs.images import validate_image_upload
 
 
 class Side(models.TextChoices):
-    BOTH = "both", "both sides"
-    LEFT = "left", "left side"
-    RIGHT = "right", "right side"
-    ALTERNATING = "alternating", "alternating sides"
-    NONE = "none", "not applicable"
+    BOTH = "both", _("both sides")
+    LEFT = "left", _("left side")
+    RIGHT = "right", _("right side")
+    ALTERNATING = "alternating", _("alternating sides")
+    NONE = "none", _("not applicable")
 
 
 # Upper bounds that catch typing mistakes (10,000 reps, a hold of a day) without boxing clinicians in.
@@ -118,24 +119,24 @@ class Dosage(models.Model):
 
 class Exercise(Dosage):
     class BodyRegion(models.TextChoices):
-        LOWER_BACK = "lower-back", "Lower back"
-        HIPS = "hips", "Hips and buttocks"
-        LEGS = "legs", "Legs"
-        CORE = "core", "Core"
-        WHOLE_BODY = "whole-body", "Whole body"
-        NECK = "neck", "Neck and upper back"
+        LOWER_BACK = "lower-back", _("Lower back")
+        HIPS = "hips", _("Hips and buttocks")
+        LEGS = "legs", _("Legs")
+        CORE = "core", _("Core")
+        WHOLE_BODY = "whole-body", _("Whole body")
+        NECK = "neck", _("Neck and upper back")
 
     class Kind(models.TextChoices):
-        STRETCH = "stretch", "Stretch"
-        STRENGTHENING = "strengthening", "Strengthening"
-        MOBILITY = "mobility", "Mobility"
-        AEROBIC = "aerobic", "Aerobic"
-        EDUCATION = "education", "Education"
+        STRETCH = "stretch", _("Stretch")
+        STRENGTHENING = "strengthening", _("Strengthening")
+        MOBILITY = "mobility", _("Mobility")
+        AEROBIC = "aerobic", _("Aerobic")
+        EDUCATION = "education", _("Education")
 
     class Difficulty(models.IntegerChoices):
-        GENTLE = 1, "Gentle"
-        MODERATE = 2, "Moderate"
-        CHALLENGING = 3, "Challenging"
+        GENTLE = 1, _("Gentle")
+        MODERATE = 2, _("Moderate")
+        CHALLENGING = 3, _("Challenging")
 
     name = models.CharField(max_length=120, unique=True)
     slug = models.SlugField(max_length=120, unique=True)

@@ -2,12 +2,13 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils import translation
 from django.views.decorators.cache import never_cache
 
 from portal.pagecache import anonymous_page
 from programs import selectors
 from programs.forms import ExerciseFilterForm
-from programs.handout import handout_context, render_handout_pdf
+from programs.handout import handout_context, handout_language, render_handout_pdf
 from programs.models import Exercise, Program
 
 EXERCISES_PER_PAGE = 12
@@ -24,7 +25,13 @@ def exercise_list(request):
         page = Paginator(exercises, EXERCISES_PER_PAGE).get_page(request.GET.get("page"))
         query = request.GET.copy()
         query.pop("page", None)
-        context = {"form": form, "page": page, "query": query.urlencode(), "filtered": bool(form.is_bound)}
+        context = {
+            "form": form,
+            "page": page,
+            "query": query.urlencode(),
+            "filtered": bool(form.is_bound),
+            "english_only": True,  # the library's exercises are written in English (templates/_english_only.html)
+        }
         response = render(request, "programs/exercise_list.html", context)
         # Only real lists are kept: known filter values and an existing page written as its number.
         asked = request.GET.get("page")
@@ -39,7 +46,8 @@ def exercise_detail(request, slug):
     exercise = get_object_or_404(Exercise.objects.prefetch_related(selectors.approved_pictures()), slug=slug)
     # The published articles that use it (the articles app lists every exercise an article embeds or links).
     articles = exercise.articles.published().only("title", "slug", "summary").order_by("title")
-    return render(request, "programs/exercise_detail.html", {"exercise": exercise, "articles": articles})
+    context = {"exercise": exercise, "articles": articles, "english_only": True}
+    return render(request, "programs/exercise_detail.html", context)
 
 
 def _patient_program(request, pk) -> Program:
@@ -51,7 +59,8 @@ def _patient_program(request, pk) -> Program:
 @login_required
 def handout_print(request, pk):
     program = _patient_program(request, pk)
-    response = render(request, "programs/handout_print.html", handout_context(program))
+    with translation.override(handout_language(program)):
+        response = render(request, "programs/handout_print.html", handout_context(program))
     response["Cache-Control"] = "no-store, private"
     return response
 

@@ -1,4 +1,4 @@
-"""The demo patient's day in the browser: the hold timer, a logged session, the new point on the progress
+"""The demo patient's day in the browser: a logged session, the new point on the progress
 page; every patient page passes axe and fits a 320 px screen. The physio's progress page is screenshotted."""
 
 from datetime import timedelta
@@ -12,7 +12,6 @@ from patients.tests.test_today_page import history
 from portal.demo import DEMO_PASSWORD
 from portal.models import Patient
 from programs.models import ProgramPhase
-from programs.services import update_program_item
 from testing.services import login, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.postgres]
@@ -29,8 +28,6 @@ def demo_patient(transactional_db, require_postgres, settings):
     today = patient.local_today()
     # The demo program starts today; move its first phase back two weeks so the history below falls in it.
     ProgramPhase.objects.filter(pk=program.current_phase_id).update(start_date=today - timedelta(days=14))
-    held = program.items.current().filter(phase=program.current_phase, hold_seconds__gt=0, duration_minutes=0)
-    update_program_item(item=held.first(), actor=program.physio, hold_seconds=2)  # a short hold to watch
     history(patient, program, 12, today)
     return patient
 
@@ -42,21 +39,12 @@ def assert_accessible_at_320(page, url):
     assert results.violations_count == 0, f"{url}\n{results.generate_report()}"
 
 
-def test_patient_times_a_hold_logs_a_session_and_sees_it_on_the_progress_page(demo_patient, browser_page, live_server):
+def test_patient_logs_a_session_and_sees_it_on_the_progress_page(demo_patient, browser_page, live_server):
     page = browser_page
     login(page, "patient@example.com", DEMO_PASSWORD)
     page.goto("/my/")
     results = Axe().run(page)  # at desktop width too, with the navigation bar expanded
     assert results.violations_count == 0, results.generate_report()
-
-    # The timer, from the keyboard: the live region announces the start and the end.
-    start = page.get_by_role("button", name="Start 2-second hold").first
-    start.focus()
-    page.keyboard.press("Enter")
-    timer = page.locator("[data-timer]").first
-    assert "2 seconds" in timer.locator("[data-timer-status]").inner_text()
-    timer.locator("[data-timer-display]").filter(has_text="Hold done").wait_for(timeout=5_000)
-    assert timer.locator("[data-timer-status]").inner_text() == "Hold done."
 
     checkboxes = page.get_by_role("checkbox", name="I did ")
     checkboxes.nth(0).check()
@@ -64,14 +52,14 @@ def test_patient_times_a_hold_logs_a_session_and_sees_it_on_the_progress_page(de
     page.get_by_label("Pain before you started").fill("6")
     page.get_by_label("Pain after you finished").fill("2")
     page.get_by_label("About right").check()
-    page.get_by_label("Anything to tell your physiotherapist?").fill("The timer helped me hold longer.")
+    page.get_by_label("Anything to tell your physiotherapist?").fill("Holding was easier today.")
     page.get_by_role("checkbox", name="None of these").check()
     screenshot(page, "my-today")
     page.get_by_role("button", name="Save my session").click()
     page.wait_for_load_state()
     assert page.get_by_role("heading", name="Session saved").is_visible()
 
-    session = SessionLog.objects.get(patient=demo_patient, note="The timer helped me hold longer.")
+    session = SessionLog.objects.get(patient=demo_patient, note="Holding was easier today.")
     assert session.exercises.count() == 2 and (session.pain_before, session.pain_after) == (6, 2)
 
     page.goto("/my/progress/")
@@ -90,7 +78,7 @@ def test_patient_times_a_hold_logs_a_session_and_sees_it_on_the_progress_page(de
         physio_page = context.new_page()
         login(physio_page, "physio@example.com", DEMO_PASSWORD)
         physio_page.goto(f"/admin/portal/patient/{demo_patient.pk}/progress/")
-        assert physio_page.get_by_text("The timer helped me hold longer.").is_visible()
+        assert physio_page.get_by_text("Holding was easier today.").is_visible()
         screenshot(physio_page, "admin-patient-progress")
     finally:
         context.close()

@@ -1,11 +1,13 @@
 import datetime
 import json
 import uuid
+import zoneinfo
 
+import icalendar
 import pytest
 
 from patients import services
-from patients.exports import fold, ical_escape
+from patients.exports import session_times
 from programs.services import assign_program
 from programs.tests.factories import ExerciseFactory
 
@@ -75,7 +77,11 @@ def feed(client, patient):
     return client.get(f"/my/calendar/{patient.calendar_token}.ics")
 
 
-def test_the_calendar_feed_has_a_daily_event_at_the_reminder_time_for_the_current_phase(client, patient, program):
+def events(response) -> list:
+    return icalendar.Calendar.from_ical(response.content).walk("VEVENT")
+
+
+def test_the_calendar_feed_has_a_daily_event_with_an_alarm_at_the_reminder_time(client, patient, program):
     patient.timezone, patient.reminder_time = "Europe/London", datetime.time(18, 30)
     patient.save()
     phase = program.current_phase
@@ -83,14 +89,55 @@ def test_the_calendar_feed_has_a_daily_event_at_the_reminder_time_for_the_curren
     response = feed(client, patient)  # no login needed
 
     assert response["Content-Type"] == "text/calendar; charset=utf-8"
-    text = response.content.decode()
-    assert text.startswith("BEGIN:VCALENDAR\r\n") and text.endswith("END:VCALENDAR\r\n")
-    assert "\n" not in text.replace("\r\n", "")  # every line ends in CRLF
-    assert text.count("BEGIN:VEVENT") == (phase.end_date - phase.start_date).days + 1
-    assert f"DTSTART:{phase.start_date:%Y%m%d}T" in text
+    assert response["Content-Disposition"].startswith("inline;")
+    calendar = icalendar.Calendar.from_ical(response.content)
+    assert str(calendar["REFRESH-INTERVAL"].to_ical(), "ascii") == "PT6H"
+    days = events(response)
+    assert len(days) == (phase.end_date - phase.start_date).days + 1
+    first = days[0]
+    start = first.decoded("DTSTART").astimezone(zoneinfo.ZoneInfo("Europe/London"))
+    assert (start.date(), start.time()) == (phase.start_date, datetime.time(18, 30))
     first_item = program.items.current().filter(phase=phase).first()
-    assert ical_escape(first_item.exercise.name) in text.replace("\r\n ", "")
-    assert all(len(line.encode()) <= 75 for line in text.split("\r\n"))
+    assert first_item.exercise.name in str(first["DESCRIPTION"])
+    (alarm,) = first.walk("VALARM")
+    assert alarm["ACTION"] == "DISPLAY" and alarm.decoded("TRIGGER") == datetime.timedelta(0)
+    assert all(len(line) <= 75 for line in response.content.split(b"\r\n"))  # folded by the library
+
+
+def test_one_event_per_time_of_day_each_listing_what_is_due_then(client, patient, physio, today):
+    patient.timezone, patient.reminder_time = "UTC", datetime.time(18, 0)
+    patient.save()
+    program = assign_program(patient=patient, physio=physio, start_date=today)
+    twice = program.items.create(phase=program.current_phase, exercise=ExerciseFactory(), times_per_day=2)
+    once = program.items.create(phase=program.current_phase, exercise=ExerciseFactory(), times_per_day=1)
+
+    first_day = [event for event in events(feed(client, patient)) if event.decoded("DTSTART").date() == today]
+
+    assert [event.decoded("DTSTART").time() for event in first_day] == [datetime.time(8, 0), datetime.time(18, 0)]
+    morning, evening = (str(event["DESCRIPTION"]) for event in first_day)
+    assert twice.exercise.name in morning and once.exercise.name not in morning
+    assert twice.exercise.name in evening and once.exercise.name in evening  # once a day: at the reminder time
+    assert "(1 of 2)" in str(first_day[0]["SUMMARY"]) and all(event.walk("VALARM") for event in first_day)
+
+
+@pytest.mark.parametrize(
+    ("reminder", "count", "expected"),
+    [
+        ("18:00", 1, ["18:00"]),
+        ("18:00", 3, ["18:00", "13:00", "08:00"]),
+        ("09:00", 2, ["09:00", "20:00"]),
+        ("21:00", 10, ["21:00", "19:00", "17:00", "15:00", "13:00", "11:00", "09:00", "07:00", "05:00", "03:00"]),
+        ("07:00", 10, ["07:00", "09:00", "11:00", "13:00", "15:00", "17:00", "19:00", "21:00", "23:00"]),
+    ],
+)
+def test_session_times_start_at_the_reminder_and_stay_two_hours_apart_within_the_day(reminder, count, expected):
+    at = datetime.time.fromisoformat(reminder)
+    assert [t.strftime("%H:%M") for t in session_times(at, count)] == expected
+
+
+def test_the_download_link_saves_the_file(client, patient, program):
+    response = client.get(f"/my/calendar/{patient.calendar_token}.ics?download=1")
+    assert response["Content-Disposition"] == 'attachment; filename="my-exercises.ics"'
 
 
 def test_calendar_times_follow_the_patients_time_zone(client, patient, physio, today):
@@ -102,8 +149,8 @@ def test_calendar_times_follow_the_patients_time_zone(client, patient, physio, t
         exercise=ExerciseFactory(),
     )
 
-    text = feed(client, patient).content.decode()
-    assert "DTSTART:20260701T110000Z" in text  # 07:00 EDT
+    (first, *_) = events(feed(client, patient))
+    assert first.decoded("DTSTART") == datetime.datetime(2026, 7, 1, 11, 0, tzinfo=datetime.UTC)  # 07:00 EDT
 
 
 def test_a_rotated_unknown_or_archived_calendar_token_is_404(client, patient, program, physio):
@@ -115,11 +162,3 @@ def test_a_rotated_unknown_or_archived_calendar_token_is_404(client, patient, pr
 
     services.archive_patients(patients=type(patient).objects.filter(pk=patient.pk), by=physio)
     assert feed(client, patient).status_code == 404
-
-
-def test_ical_text_escaping_and_folding():
-    assert ical_escape("a,b;c\\d\ne") == "a\\,b\\;c\\\\d\\ne"
-    line = "DESCRIPTION:" + "é" * 80
-    folded = fold(line)
-    assert all(len(part.encode()) <= 75 for part in folded.split("\r\n"))
-    assert folded.replace("\r\n ", "") == line

@@ -73,9 +73,9 @@ def test_a_physio_changing_the_dosage_shows_on_the_next_visit(patient_client, pr
 
 def test_advancing_the_phase_and_pausing_show_on_the_next_visit(patient_client, program, physio):
     first, second = program.phases.order_by("order")[:2]
-    assert f"· {first.title}." in page(patient_client)
+    assert f'· <span lang="en">{first.title}</span>.' in page(patient_client)
     advance_phase(program=program, actor=physio)  # planned for weeks from now: it starts today instead
-    assert f"· {second.title}." in page(patient_client)
+    assert f'· <span lang="en">{second.title}</span>.' in page(patient_client)
     pause_program(program=program, actor=physio)
     assert "is paused by your physiotherapist" in page(patient_client)
 

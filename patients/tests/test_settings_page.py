@@ -38,10 +38,13 @@ def test_bad_settings_are_refused_and_what_was_typed_is_kept(client, patient):
 def test_rotating_the_calendar_link_changes_the_token(client, patient):
     old = patient.calendar_token
     client.force_login(patient.user)
-    assert client.get("/my/settings/").content.decode().count(str(old)) == 1
+    html = client.get("/my/settings/").content.decode()
+    assert f'href="webcal://testserver/my/calendar/{old}.ics"' in html  # "Add to my calendar"
+    assert f'href="/my/calendar/{old}.ics?download=1"' in html
     client.post("/my/settings/calendar/rotate/")
     patient.refresh_from_db()
     assert patient.calendar_token != old
+    assert str(old) not in client.get("/my/settings/").content.decode()
 
 
 def test_rotate_needs_post(client, patient):

@@ -87,7 +87,7 @@ def test_today_lists_the_current_phase_with_dosage_in_words_and_steps(patient_cl
     for item in items_of(program):
         assert item.exercise.name in html
     assert "2 sets of 12, hold for 10 seconds" in html
-    assert 'data-timer-seconds="10"' in html
+    assert 'data-hold="10"' in html and 'id="player-text"' in html  # the session player's dosage and words
     assert 'name="pain_before"' in html
 
 
@@ -113,8 +113,8 @@ def test_a_double_submit_records_one_session(patient_client, patient, program, t
     [
         ("pain_after", "11", "Pain is scored from 0 to 10."),
         ("pain_before", "", "Score your pain from 0 to 10."),
-        ("sets", "-1", "Sets cannot be negative."),
-        ("reps", "101", "Reps can be at most 100."),
+        ("sets", "-1", "This cannot be negative."),
+        ("reps", "101", "This can be at most 100."),
         ("performed_on", "future", "The date cannot be in the future."),
     ],
 )
@@ -213,3 +213,52 @@ def test_progress_shows_pain_adherence_scores_and_recent_notes(patient_client, p
     assert "Oswestry disability score" in html
     assert "Bridges were easy today" in html
     assert timezone.localdate().strftime("%-d %b %Y") in html  # today's point in the table of numbers
+
+
+# --- Timed exercises, per-exercise pain and effort, "too painful, I stopped" -----------------------------------
+
+
+def test_a_timed_exercise_is_logged_in_minutes_with_pain_and_effort_per_exercise(patient_client, program, today):
+    walk, held, third = items_of(program)
+    walk.duration_minutes, walk.sets, walk.side = 10, 1, "none"
+    walk.save()
+
+    html = patient_client.get(TODAY_URL).content.decode()
+    assert f'name="minutes_{walk.pk}"' in html and f'name="reps_{walk.pk}"' not in html
+    assert f'name="sets_{walk.pk}"' not in html and f'name="side_{walk.pk}"' not in html  # 1 round, no side
+
+    data = session_post(program, today)
+    for name in ("sets", "reps", "side"):
+        del data[f"{name}_{walk.pk}"]
+    del data[f"done_{third.pk}"]  # skipped: not logged
+    data.update({f"minutes_{walk.pk}": "8", f"pain_{walk.pk}": "2", f"effort_{held.pk}": "too_hard"})
+    data.update({f"stopped_{held.pk}": "on", f"sets_{held.pk}": "1", f"pain_{held.pk}": "7"})
+    del data[f"done_{held.pk}"]  # stopped part-way instead of done
+    response = patient_client.post(TODAY_URL, data, follow=True)
+
+    assert response.status_code == 200, response.content.decode()[:500]
+    session = SessionLog.objects.get()
+    logs = {log.item_id: log for log in session.exercises.all()}
+    assert set(logs) == {walk.pk, held.pk}
+    assert (logs[walk.pk].minutes_done, logs[walk.pk].sets_done, logs[walk.pk].pain) == (8, 1, 2)
+    assert logs[held.pk].stopped_for_pain and (logs[held.pk].pain, logs[held.pk].difficulty) == (7, "too_hard")
+    page = response.content.decode()
+    assert "8 minutes" in page and "1 set of 10, stopped: too painful" in page
+
+
+def test_per_exercise_pain_out_of_range_is_explained_and_nothing_typed_is_lost(patient_client, program, today):
+    first = items_of(program)[0]
+    response = patient_client.post(TODAY_URL, session_post(program, today, **{f"pain_{first.pk}": "12"}))
+    html = response.content.decode()
+    assert "Pain is scored from 0 to 10." in html and 'value="12"' in html
+    assert "Felt stiff in the morning" in html
+    assert not SessionLog.objects.exists()
+
+
+def test_an_exercise_stopped_for_pain_is_still_due_this_week(patient_client, patient, program, today, log):
+    item = items_of(program)[0]
+    item.days_per_week = 1
+    item.save()
+    log(exercises=[{"item": item, "sets_done": 1, "reps_done": 3, "side": item.side, "stopped_for_pain": True}])
+    html = patient_client.get(TODAY_URL).content.decode()
+    assert f'name="done_{item.pk}"' in html

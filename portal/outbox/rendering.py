@@ -8,7 +8,9 @@ from django.core import signing
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import translation
 
+from portal.locale import supported
 from portal.outbox.kinds import Cancel, get_kind
 from portal.outbox.models import EmailOptOut, OutboundEmail
 
@@ -47,6 +49,9 @@ def opted_out_groups(emails: set[str]) -> dict[str, set[str]]:
 
 
 PREVIEW = "_preview"
+# A kind puts the language of its email under this key: a patient's (Patient.language). Without it, or for a
+# language the site does not speak, the email is in LANGUAGE_CODE: staff emails are English.
+LANGUAGE = "_language"
 
 
 def render_email(
@@ -62,6 +67,10 @@ def render_email(
 
     With `preview` (the admin), the kind's context holds `PREVIEW: True`, so a kind that puts a secret in
     the email (a one-time login link) shows a placeholder instead of minting a working one for the viewer.
+
+    The kind builds its context in LANGUAGE_CODE, whatever request or task this runs in, and the templates are
+    rendered in the language it returns under `LANGUAGE`: a kind hands the templates data and lazy strings, which
+    they put into words.
     """
     kind = get_kind(row.kind)
     urgent = row.urgent or kind.urgent
@@ -77,14 +86,18 @@ def render_email(
         "recipient": row.recipient,
         "unsubscribe_url": "" if urgent else unsubscribe_url(row.recipient, kind.group),
     }
-    context.update(kind.build({**row.context, PREVIEW: True} if preview else dict(row.context)))
-    subject = render_to_string(f"emails/{row.kind}-subject.txt", context)
-    rendered = RenderedEmail(
-        subject=re.sub(r"\s+", " ", subject).strip(),
-        text=render_to_string(f"emails/{row.kind}-body.txt", context),
-        html=render_to_string(f"emails/{row.kind}-body.html", context),
-        headers={"Message-ID": row.message_id},
-    )
+    with translation.override(settings.LANGUAGE_CODE):
+        built = kind.build({**row.context, PREVIEW: True} if preview else dict(row.context))
+    language = supported(built.pop(LANGUAGE, None)) or settings.LANGUAGE_CODE
+    context.update(built)
+    with translation.override(language):
+        subject = render_to_string(f"emails/{row.kind}-subject.txt", context)
+        rendered = RenderedEmail(
+            subject=re.sub(r"\s+", " ", subject).strip(),
+            text=render_to_string(f"emails/{row.kind}-body.txt", context),
+            html=render_to_string(f"emails/{row.kind}-body.html", context),
+            headers={"Message-ID": row.message_id, "Content-Language": language},
+        )
     if not urgent:
         rendered.headers["List-Unsubscribe"] = f"<{context['unsubscribe_url']}>"
         rendered.headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"

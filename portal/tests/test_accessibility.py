@@ -249,19 +249,25 @@ def test_a_patient_can_log_in_with_the_keyboard_only(browser_page, demo):
 
 
 def test_a_patient_follows_todays_routine_with_the_keyboard_only(browser_page, demo):
-    """Log in, open today's routine, start a hold timer, tick an exercise, score pain and save: no mouse."""
+    """Log in, open today's routine, play the session (start, skip), tick an exercise, score pain and save: no mouse."""
     page = browser_page
     keyboard_login(page, PATIENT, DEMO_PASSWORD)
     tab_to(page, page.get_by_role("link", name="Today", exact=True))
     with page.expect_navigation():
         page.keyboard.press("Enter")
     assert page.url.endswith("/my/")
-    hold = re.compile(r"^Start \d+-second hold")
-    card = page.locator("li.card").filter(has=page.get_by_role("button", name=hold)).first  # wherever it is
-    timer = card.get_by_role("button", name=hold)
-    tab_to(page, timer)
+    # The session player from the keyboard: start, start the first exercise, then skip to the end of the session.
+    tab_to(page, page.get_by_role("button", name="Start session"))
     page.keyboard.press("Enter")
-    card.locator("[data-timer-status]").filter(has_text="starting now").wait_for()
+    tab_to(page, page.locator("[data-player-main]"))
+    page.keyboard.press("Enter")
+    page.locator("[data-player-status]").filter(has_text=re.compile("starting now|Rep 1")).wait_for()
+    skip = page.get_by_role("button", name="Skip this exercise")
+    while skip.is_visible():
+        tab_to(page, skip)
+        page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "finish-heading"  # the player ends where the form ends
+    card = page.locator("li.card").first
     first_done = card.get_by_role("checkbox", name=re.compile(r"^I did "))
     tab_to(page, first_done)
     page.keyboard.press("Space")

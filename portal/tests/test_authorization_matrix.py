@@ -41,7 +41,7 @@ MATRIX: list[tuple[str, str]] = [
     (r"home|password_reset|password_reset_done|password_reset_complete", "200 200 200 200 200 200 200 200"),
     (r"login", "200 302 302 302 302 302 302 302"),
     (r"password_reset_confirm", "200 200 200 200 200 200 200 200"),
-    (r"healthz", "200 200 200 200 200 200 200 200"),
+    (r"healthz|service_worker|web_manifest", "200 200 200 200 200 200 200 200"),
     (r"logout", "405 405 405 405 405 405 405 405"),
     (r"password_change|password_change_done", "login 200 200 200 200 200 200 200"),
     (r"two_factor", "login 200 200 200 200 200 200 200"),

@@ -1,4 +1,5 @@
 import pytest
+from django.utils import translation
 
 from programs.dosage import dosage_in_words
 from programs.tests.factories import ExerciseFactory
@@ -33,3 +34,21 @@ def test_dosage_reads_as_plain_words(dosage, words):
 def test_exercise_default_dosage_in_words(db):
     exercise = ExerciseFactory(sets=3, reps=10, hold_seconds=20, times_per_day=2, side="both")
     assert exercise.dosage_in_words == "3 sets of 10, hold for 20 seconds, twice a day, both sides"
+
+
+@pytest.mark.parametrize(
+    ("dosage", "words"),
+    [
+        (
+            {"sets": 3, "reps": 10, "hold_seconds": 20, "times_per_day": 2, "side": "both"},
+            "3 series de 10, mantener 20 segundos, dos veces al día, ambos lados",
+        ),
+        (
+            {"sets": 2, "reps": 1, "duration_minutes": 1, "rest_seconds": 30, "times_per_day": 4, "days_per_week": 1},
+            "2 rondas de 1 minuto, descansar 30 segundos entre series, 4 veces al día, 1 día a la semana",
+        ),
+    ],
+)
+def test_dosage_reads_as_plain_spanish(dosage, words):
+    with translation.override("es"):
+        assert dosage_in_words({"times_per_day": 1, "days_per_week": 7, **dosage}) == words
