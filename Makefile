@@ -36,8 +36,11 @@ demo: $(STAMP)
 	DEBUG=1 $(PY) manage.py runserver 127.0.0.1:8000
 
 ## Fresh machine -> the full test suite. Set DATABASE_URL (and TEST_REDIS_URL) to run on PostgreSQL, as CI does.
+# Two processes (pytest-xdist), a file each at a time: each has its own test database and Redis databases
+# (testing/services.py). `make test XDIST=` runs in one.
+XDIST ?= -n 2 --dist loadfile
 test: $(DEV_STAMP)
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest $(XDIST) $(PYTEST_ARGS)
 
 lint: $(DEV_STAMP)
 	$(VENV)/bin/ruff check .

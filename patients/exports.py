@@ -143,7 +143,7 @@ def routine_calendar(*, patient: Patient, program: Program | None, items: list[P
     calendar.add("method", "PUBLISH")
     calendar.add("x-wr-calname", gettext("My exercises"))
     calendar.add("refresh-interval", REFRESH, parameters={"VALUE": "DURATION"})
-    calendar.add("x-published-ttl", REFRESH)
+    calendar.add("x-published-ttl", icalendar.vDuration(REFRESH))
     phase = program.current_phase if program else None
     if phase is None or not items:
         return calendar.to_ical()

@@ -44,9 +44,21 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+def _worker_database(url: str) -> str:
+    """Under pytest-xdist (`-n 2`), each worker process gets Redis databases of its own, two below the last
+    worker's (gw0: 15 and 14, gw1: 13 and 12), as pytest-django gives each its own test database."""
+    worker = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
+    if not worker:
+        return url
+    parts = urllib.parse.urlsplit(url)
+    return parts._replace(path=f"/{int(parts.path.strip('/') or 0) - 2 * worker}").geturl()
+
+
+TEST_REDIS_URL = _worker_database(os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15"))
 # A second database of the tests' own, for the tests that keep the cache apart from the broker.
-TEST_CACHE_REDIS_URL = os.environ.get("TEST_CACHE_REDIS_URL", "redis://127.0.0.1:6379/14")
+TEST_CACHE_REDIS_URL = _worker_database(os.environ.get("TEST_CACHE_REDIS_URL", "redis://127.0.0.1:6379/14"))
 # The Celery broker for the worker tests: the test Redis, or RabbitMQ (CI: amqp://…/portal_test, a vhost of
 # the tests' own) to prove the outbox on both brokers.
 TEST_BROKER_URL = os.environ.get("TEST_BROKER_URL", TEST_REDIS_URL)

@@ -150,6 +150,8 @@ def test_a_whole_session_played_then_saved_offline_is_recorded_once(
         assert bridge_card.is_visible()
         if language == "es":
             screenshot(page, "patient-today-offline-es")
+            results = Axe().run(page)  # the warnings as shown, in Spanish
+            assert results.violations_count == 0, results.generate_report()
 
         context.set_offline(False)
         page.wait_for_url(re.compile(r"/my/sessions?/\d+/"))

@@ -27,12 +27,17 @@
 
   // --- Cues ------------------------------------------------------------------------------------------------
   var audio = null;
+  function unlockAudio() { // browsers let a page make sounds once the person has pressed something on it
+    try {
+      audio = audio || new (window.AudioContext || window.webkitAudioContext)();
+      if (audio.state === "suspended") audio.resume();
+    } catch (e) { audio = null; }
+  }
   sound.checked = localStorage.getItem("player-muted") !== "1";
   sound.addEventListener("change", function () { localStorage.setItem("player-muted", sound.checked ? "0" : "1"); });
   function cue() {
     if (!sound.checked) return;
     try {
-      audio = audio || new (window.AudioContext || window.webkitAudioContext)();
       var tone = audio.createOscillator(), gain = audio.createGain();
       tone.frequency.value = 880;
       gain.gain.value = 0.2;
@@ -146,11 +151,8 @@
   function timedRound() {
     var length = ex.minutes * 60;
     step.textContent = ex.sets > 1 ? say("round_of", { round: ex.set, rounds: ex.sets }) : "";
-    var begun = Date.now();
-    ex.roundStart = begun;
     countdown(length, text.timed_label, function () {
       ex.seconds += length;
-      ex.roundStart = null;
       ex.setsDone += 1;
       afterSet(timedRound);
     });
@@ -200,7 +202,10 @@
   // The exercise is over (done, or stopped): write what was done into the form and ask how it felt.
   function complete(stopped) {
     var card = ex.card;
-    if (ex.minutes && ex.roundStart) ex.seconds += Math.round((Date.now() - ex.roundStart) / 1000);
+    if (ex.minutes && timer && timer.label === text.timed_label) { // stopped part-way through a round
+      var left = timer.paused ? timer.left : Math.max(0, Math.ceil((timer.ends - Date.now()) / 1000));
+      ex.seconds += ex.minutes * 60 - left;
+    }
     stopClock();
     var partialSet = !ex.minutes && ex.rep > 0 && ex.setsDone < ex.sets && stopped;
     setValue(card, "done", !stopped);
@@ -254,6 +259,7 @@
   // While playing, the page shows the exercise at hand; the questions about the whole session wait for the end.
   var afterwards = [document.getElementById("finish-heading").closest("section"), form.querySelector("[type=submit]")];
   start.addEventListener("click", function () {
+    unlockAudio();
     intro.hidden = true;
     afterwards.forEach(function (element) { element.hidden = true; });
     panel.hidden = false;
