@@ -42,6 +42,9 @@ class Page:
     # wrk connections; None: --connections. The admin pages use one per worker: a few staff members, not a
     # crowd, so their p95 is the time a physio waits rather than the queue behind 16 clients on 2 workers.
     connections: int | None = None
+    # Which gunicorn serves it: the portal, the portal with an always-empty page cache (every request a miss),
+    # or the bare one-module hello-world (bench/bare_hello.py). All three run with the same gunicorn settings.
+    server: str = "portal"
 
 
 def _admin(path: str) -> Callable[[], str]:
@@ -59,16 +62,25 @@ def first_published_article() -> str:
     return Article.objects.published().order_by("pk").first().get_absolute_url()
 
 
-# The pages measured, in table order. hello-world is the reference for the ratios and always runs.
+PORTAL, COLD, BARE = "portal", "cold", "bare"
+REFERENCE, IN_PROJECT_HELLO, FLOOR = "bare-hello-world", "hello-world", "logged-in-floor"
+
+# The pages measured, in table order. The two hello-worlds and the floor are references and always run; every
+# ratio is to the bare one.
 PAGES = [
-    Page("hello-world", "/bench/hello/", ANONYMOUS),
+    Page(REFERENCE, "/bench/hello/", ANONYMOUS, server=BARE),
+    Page(IN_PROJECT_HELLO, "/bench/hello/", ANONYMOUS),
+    # A login_required view returning the bytes of the patient's /my/: what any logged-in page costs.
+    Page(FLOOR, "/bench/floor/", PATIENT),
     Page("home", "/", ANONYMOUS),
     Page("login", "/accounts/login/", ANONYMOUS),
     Page("articles", "/articles/", ANONYMOUS),
     Page("article", first_published_article, ANONYMOUS),
     Page("exercises", "/exercises/", ANONYMOUS),
     Page("my", "/my/", PATIENT),
+    Page("my (miss)", "/my/", PATIENT, server=COLD),
     Page("my-progress", "/my/progress/", PATIENT),
+    Page("my-progress (miss)", "/my/progress/", PATIENT, server=COLD),
     Page("admin-patients", _admin("portal/patient/"), PHYSIO, WORKERS),
     Page("admin-programs", _admin("programs/program/"), PHYSIO, WORKERS),
     Page("admin-sessionlogs", _admin("patients/sessionlog/"), PHYSIO, WORKERS),
@@ -145,19 +157,37 @@ def cookie_header(cookies: dict[str, str] | None) -> str:
     return "; ".join(f"{name}={value}" for name, value in (cookies or {}).items())
 
 
-def count_queries(path: str, cookies: dict[str, str] | None) -> tuple[int, int]:
-    """(status, queries) of one request after a warm-up request, through the Django test client."""
+def count_queries(path: str, cookies: dict[str, str] | None, *, cold: bool = False) -> tuple[int, int]:
+    """(status, queries) of one request after a warm-up request, through the Django test client; `cold`: with an
+    always-empty page cache, as the cold server runs."""
     from django.db import connection
     from django.test import Client
-    from django.test.utils import CaptureQueriesContext
+    from django.test.utils import CaptureQueriesContext, override_settings
 
     client = Client()
     for name, value in (cookies or {}).items():
         client.cookies[name] = value
-    client.get(path)
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get(path)
+    from django.conf import settings
+
+    # As the cold server runs (bench/settings.py, BENCH_COLD_CACHE): a cache namespace that keeps nothing.
+    empty = {"PAGE_CACHE_TIMEOUT": 0, "CACHES": {"default": {**settings.CACHES["default"], "KEY_PREFIX": "cold"}}}
+    with override_settings(**empty if cold else {}):
+        client.get(path)
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(path)
     return response.status_code, len(queries)
+
+
+def write_floor(cookies: dict[str, str]) -> Path:
+    """The bytes of the patient's /my/, for the floor page (bench/urls.py) to return."""
+    from django.test import Client
+
+    client = Client()
+    for name, value in cookies.items():
+        client.cookies[name] = value
+    path = Path(tempfile.gettempdir()) / "bench-floor.html"
+    path.write_bytes(client.get("/my/").content)
+    return path
 
 
 # --- Load ------------------------------------------------------------------------------------------------
@@ -169,20 +199,25 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_gunicorn(port: int, log: Path) -> subprocess.Popen:
-    command = [sys.executable, "-m", "gunicorn", "portal.wsgi:application", f"--workers={WORKERS}"]
+def start_gunicorn(port: int, log: Path, server: str = PORTAL) -> subprocess.Popen:
+    """One gunicorn, with the same settings for each server: the portal (warm or cold) or the bare hello-world."""
+    app = "bench.bare_hello:application" if server == BARE else "portal.wsgi:application"
+    command = [sys.executable, "-m", "gunicorn", app, f"--workers={WORKERS}"]
     command += [f"--bind=127.0.0.1:{port}", f"--error-logfile={log}", "--log-level=warning"]
-    server = subprocess.Popen(command, cwd=ROOT, env={**os.environ, "DJANGO_SETTINGS_MODULE": "bench.settings"})
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "bench.settings"}
+    if server == COLD:
+        env["BENCH_COLD_CACHE"] = "1"
+    process = subprocess.Popen(command, cwd=ROOT, env=env)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
-        if server.poll() is not None:
-            sys.exit(f"gunicorn exited with {server.returncode}; see {log}")
+        if process.poll() is not None:
+            sys.exit(f"gunicorn exited with {process.returncode}; see {log}")
         try:
             urllib.request.urlopen(f"http://127.0.0.1:{port}/bench/hello/", timeout=10).read()  # noqa: S310
-            return server
+            return process
         except OSError:  # not listening yet, or a worker still booting
             time.sleep(0.2)
-    stop(server)
+    stop(process)
     sys.exit(f"gunicorn did not answer within 60 s; see {log}")
 
 
@@ -218,25 +253,28 @@ def warm_up(url: str, cookies: dict[str, str] | None) -> None:
 
 
 def measure(results: list[Result], wrk: str, args, sessions: dict[str, str | None]) -> None:
-    port = free_port()
-    log = Path(tempfile.gettempdir()) / f"bench-gunicorn-{port}.log"
-    server = start_gunicorn(port, log)
-    try:
-        for result in results:
-            if result.status != 200:
-                continue
-            url, cookies = f"http://127.0.0.1:{port}{result.path}", sessions[result.page.who]
-            connections = result.page.connections or args.connections
-            if args.warmup:
-                run_wrk(wrk, url, cookies, args.warmup, connections)
-            else:
-                warm_up(url, cookies)
-            figures = run_wrk(wrk, url, cookies, args.duration, connections)
-            result.requests_per_s = figures["requests"] / figures["seconds"]
-            result.p50_ms, result.p95_ms, result.p99_ms = (figures[f"p{p}"] / 1000 for p in (50, 95, 99))
-            result.errors = int(figures["errors"])
-    finally:
-        stop(server)
+    """Each server in turn (one at a time, so they never share the CPUs), its pages one after another."""
+    for server in (BARE, PORTAL, COLD):
+        mine = [result for result in results if result.page.server == server and result.status == 200]
+        if not mine:
+            continue
+        port = free_port()
+        log = Path(tempfile.gettempdir()) / f"bench-gunicorn-{port}.log"
+        process = start_gunicorn(port, log, server)
+        try:
+            for result in mine:
+                url, cookies = f"http://127.0.0.1:{port}{result.path}", sessions[result.page.who]
+                connections = result.page.connections or args.connections
+                if args.warmup:
+                    run_wrk(wrk, url, cookies, args.warmup, connections)
+                else:
+                    warm_up(url, cookies)
+                figures = run_wrk(wrk, url, cookies, args.duration, connections)
+                result.requests_per_s = figures["requests"] / figures["seconds"]
+                result.p50_ms, result.p95_ms, result.p99_ms = (figures[f"p{p}"] / 1000 for p in (50, 95, 99))
+                result.errors = int(figures["errors"])
+        finally:
+            stop(process)
 
 
 def measure_jobs(args) -> list[tuple[str, str, float | None, float | None, str]]:
@@ -267,22 +305,47 @@ def _figure(value: float | None, digits: int) -> str:
     return "–" if value is None else f"{value:,.{digits}f}"
 
 
+# The targets of the performance issues, as (what, page, reference page, at least): ratios of req/s in one run.
+TARGETS = [
+    ("article page", "article", REFERENCE, 0.5),
+    ("article list", "articles", REFERENCE, 0.4),
+    ("exercise library", "exercises", REFERENCE, 0.4),
+    ("/my/, a hit", "my", REFERENCE, 0.25),
+    ("/my/, a hit, against the logged-in floor", "my", FLOOR, 0.85),
+    ("/my/, a miss", "my (miss)", REFERENCE, 0.08),
+    ("/my/progress/, a miss", "my-progress (miss)", REFERENCE, 0.08),
+]
+
+
+def _rate(results: list[Result], label: str) -> float | None:
+    found = next((r for r in results if r.page.label == label and r.status == 200), None)
+    return found.requests_per_s if found else None
+
+
 def render(results: list[Result], jobs: list[tuple], meta: dict[str, str], connections: int) -> str:
-    hello = next(r for r in results if r.page.label == "hello-world").requests_per_s
+    bare, hello = _rate(results, REFERENCE), _rate(results, IN_PROJECT_HELLO)
     lines = [f"# Benchmark {meta['date']}", ""]
     lines += [f"- {key}: {value}" for key, value in meta.items() if key != "date"]
-    columns = "page | path | as | connections | req/s | p50 ms | p95 ms | p99 ms | queries/request | × hello-world"
-    lines += ["", f"| {columns} | errors |"]
-    lines.append("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    columns = "page | path | as | server | connections | req/s | p50 ms | p95 ms | p99 ms | queries/request"
+    lines += ["", f"| {columns} | × bare hello-world | × hello-world | errors |"]
+    lines.append("|---|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for r in results:
-        cells = [r.page.label, f"`{r.path}`", r.page.who, str(r.page.connections or connections)]
+        cells = [r.page.label, f"`{r.path}`", r.page.who, r.page.server, str(r.page.connections or connections)]
         if r.status != 200:
-            cells += [f"status {r.status}"] + ["–"] * 6
+            cells += [f"status {r.status}"] + ["–"] * 7
         else:
-            ratio = r.requests_per_s / hello if hello else None
             cells += [_figure(r.requests_per_s, 0), _figure(r.p50_ms, 1), _figure(r.p95_ms, 1), _figure(r.p99_ms, 1)]
-            cells += [str(r.queries), _figure(ratio, 2), str(r.errors)]
+            cells += [str(r.queries)]
+            cells += [_figure(r.requests_per_s / bare if bare else None, 3)]
+            cells += [_figure(r.requests_per_s / hello if hello else None, 3), str(r.errors)]
         lines.append("| " + " | ".join(cells) + " |")
+    lines += ["", "| target | ratio | at least | met |", "|---|---:|---:|---|"]
+    for what, label, reference, goal in TARGETS:
+        page, base = _rate(results, label), _rate(results, reference)
+        if page is None or not base:
+            continue
+        ratio = page / base
+        lines.append(f"| {what} (× {reference}) | {ratio:.3f} | {goal} | {'yes' if ratio >= goal else 'no'} |")
     lines += ["", "| job | size | seconds | per second | note |", "|---|---|---:|---:|---|"]
     for job, size, seconds, rate, note in jobs:
         lines.append(f"| {job} | {size} | {_figure(seconds, 1)} | {_figure(rate, 0)} | {note} |")
@@ -308,7 +371,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--duration", type=int, default=10, help="Seconds of wrk load per page.")
     parser.add_argument("--warmup", type=int, default=2, help="Seconds of wrk warm-up per page (0: a few requests).")
     parser.add_argument("--connections", type=int, default=16)
-    parser.add_argument("--pages", help="Comma-separated labels to measure (hello-world always runs).")
+    parser.add_argument("--pages", help="Comma-separated labels to measure (the references always run).")
     parser.add_argument(
         "--fan-out-patients", type=int, help="Due patients for the reminder fan-out (default: --patients)."
     )
@@ -318,7 +381,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     if args.fan_out_patients is None:
         args.fan_out_patients = args.patients
     known = {page.label for page in PAGES}
-    args.pages = set(args.pages.split(",")) | {"hello-world"} if args.pages else known
+    references = {REFERENCE, IN_PROJECT_HELLO, FLOOR}
+    args.pages = set(args.pages.split(",")) | references if args.pages else known
     if args.pages - known:
         parser.error(f"unknown pages {sorted(args.pages - known)}; known: {sorted(known)}")
     return args
@@ -360,12 +424,16 @@ def main(argv: list[str] | None = None) -> Path:
         PHYSIO: session_for(BENCH_PHYSIO_EMAIL),
         SUPERUSER: session_for(SUPERUSER_EMAIL),
     }
+    os.environ["BENCH_FLOOR_FILE"] = str(write_floor(sessions[PATIENT]))  # for this process and the servers
     results = []
     for page in PAGES:
         if page.label not in args.pages:
             continue
         result = Result(page, page.path() if callable(page.path) else page.path)
-        result.status, result.queries = count_queries(result.path, sessions[page.who])
+        if page.server == BARE:  # not the portal: nothing to ask the test client
+            result.status, result.queries = 200, 0
+        else:
+            result.status, result.queries = count_queries(result.path, sessions[page.who], cold=page.server == COLD)
         results.append(result)
     measure(results, wrk, args, sessions)
     jobs = measure_jobs(args)

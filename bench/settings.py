@@ -30,3 +30,8 @@ LOGGING = {
 }
 # For a before/after of the session store in one sitting: BENCH_SESSION_ENGINE=…cached_db (the old store).
 SESSION_ENGINE = os.environ.get("BENCH_SESSION_ENGINE", SESSION_ENGINE)  # noqa: F405
+# The cold server of bench/run (the page-cache misses): a cache namespace of its own that keeps nothing, so
+# every request renders its page, as on a patient's first visit of the day.
+if os.environ.get("BENCH_COLD_CACHE"):
+    PAGE_CACHE_TIMEOUT = 0
+    CACHES["default"]["KEY_PREFIX"] = "cold"  # noqa: F405

@@ -12,8 +12,9 @@ import pytest
 from testing.services import missing
 
 ROOT = Path(__file__).resolve().parents[2]
-PAGES = ["hello-world", "home", "login", "my", "admin-patients"]
-FIGURES = ["req/s", "p50 ms", "p95 ms", "p99 ms", "queries/request", "× hello-world", "errors"]
+PAGES = ["home", "login", "my", "my (miss)", "admin-patients"]
+REFERENCES = ["bare-hello-world", "hello-world", "logged-in-floor"]  # always measured, first
+FIGURES = ["req/s", "p50 ms", "p95 ms", "p99 ms", "queries/request", "× bare hello-world", "× hello-world", "errors"]
 NUMBER = re.compile(r"^[\d,]+(\.\d+)?$")
 
 
@@ -32,7 +33,7 @@ def table_rows(markdown: str) -> dict[str, dict[str, str]]:
     rows = {}
     for line in lines[1:]:
         cells = [cell.strip() for cell in line.strip("|").split("|")]
-        if cells[0] == "job":
+        if cells[0] in ("target", "job"):
             break
         rows[cells[0]] = dict(zip(header, cells, strict=True))
     return rows
@@ -50,12 +51,17 @@ def test_bench_run_writes_a_row_of_figures_per_page(tmp_path, redis_url):
     assert finished.returncode == 0, finished.stderr[-3000:]
 
     rows = table_rows(output.read_text())
-    assert list(rows) == PAGES
+    assert list(rows) == [*REFERENCES, *PAGES]
     for label, row in rows.items():
         assert all(NUMBER.match(row[name]) for name in FIGURES), (label, row)
         assert float(row["req/s"].replace(",", "")) > 0, row
-    assert rows["hello-world"]["× hello-world"] == "1.00"
+    assert rows["bare-hello-world"]["× bare hello-world"] == "1.000"
+    assert rows["hello-world"]["× hello-world"] == "1.000"
+    assert rows["bare-hello-world"]["server"] == "bare" and rows["my (miss)"]["server"] == "cold"
+    # The cold server really misses: the page is rendered from the database, where a hit asks only for the session.
+    assert int(rows["my (miss)"]["queries/request"]) > int(rows["my"]["queries/request"])
     assert int(rows["admin-patients"]["queries/request"]) > 0
+    assert "| /my/, a hit, against the logged-in floor (× logged-in-floor) |" in output.read_text()
     jobs = {line.split(" | ")[0].strip("| "): line for line in output.read_text().splitlines()}
     queued = int(re.search(r"\| ([\d,]+) reminders queued \|", jobs["reminder fan-out"])[1].replace(",", ""))
     assert queued >= 40  # the 40 seeded due, and any scale patient due at this hour
