@@ -146,7 +146,7 @@ def session_for(email: str) -> dict[str, str]:
         sys.exit(f"{email} is not in the database: run without --skip-seed.")
     store = import_module(settings.SESSION_ENGINE).SessionStore()
     store[SESSION_KEY] = user._meta.pk.value_to_string(user)
-    store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    store[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[-1]  # portal.backends
     store[HASH_SESSION_KEY] = user.get_session_auth_hash()
     store.save()
     csrf_secret = get_random_string(CSRF_SECRET_LENGTH, allowed_chars=CSRF_ALLOWED_CHARS)

@@ -17,9 +17,11 @@ def patient_required(view):
     @wraps(view)
     def wrapper(request, *args, **kwargs):
         try:
-            patient = Patient.objects.active().select_related("clinic").get(user=request.user)
+            patient = request.user.patient  # read with the user (portal.backends)
         except Patient.DoesNotExist:
-            raise Http404("This page is for patients.") from None
+            patient = None
+        if patient is None or patient.archived_at is not None:  # as Patient.objects.active()
+            raise Http404("This page is for patients.")
         request.patient = request.user.patient = patient  # the templates' `is_patient` asks the user
         response = view(request, *args, **kwargs)
         add_never_cache_headers(response)

@@ -8,7 +8,7 @@ import zoneinfo
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from django.db.models import Avg, Case, Count, Max, Prefetch, Q, Value, When
+from django.db.models import Avg, Case, Count, Exists, Max, Prefetch, Q, Value, When
 from django.utils import timezone
 from django.utils.dates import WEEKDAYS_ABBR
 from django.utils.translation import gettext as _
@@ -60,9 +60,11 @@ def today_plan(patient: Patient) -> TodayPlan:
     has done it on that many days this week (Monday to Sunday).
     """
     today = patient.local_today()
+    holding = Alert.objects.holding().filter(patient=patient)
     programs = list(
         patient.programs.filter(status__in=[Program.Status.ACTIVE, Program.Status.PAUSED])
         .select_related("current_phase")
+        .annotate(on_hold=Exists(holding))  # the alert itself is read only when there is one
         .order_by("status")  # "active" sorts before "paused"
     )
     logged_today = list(
@@ -70,7 +72,7 @@ def today_plan(patient: Patient) -> TodayPlan:
         .order_by("logged_at")
         .prefetch_related(Prefetch("exercises", ExerciseLog.objects.select_related("item__exercise")))
     )
-    hold = Alert.objects.holding().filter(patient=patient).order_by("severity", "-created_at").first()
+    hold = holding.order_by("severity", "-created_at").first() if not programs or programs[0].on_hold else None
     if hold is not None:
         return TodayPlan(today, "on_hold", programs[0] if programs else None, logged_today=logged_today, hold=hold)
     if not programs:
@@ -143,8 +145,12 @@ def progress(patient: Patient, *, with_alerts: bool = False) -> Progress:
         y_step=2,
     )
     odi, psfs = _score_charts(patient)
+    # The latest sessions first, then their counts: counting every session's exercises before the LIMIT costs a
+    # year-long history a join over all of it.
+    latest = patient.session_logs.order_by("-performed_on", "-logged_at").values("pk")[:RECENT_SESSIONS]
     recent = list(
-        patient.session_logs.select_related("program")
+        SessionLog.objects.filter(pk__in=latest)
+        .select_related("program")
         .annotate(
             exercise_count=Count("exercises"),
             stopped_count=Count("exercises", filter=Q(exercises__stopped_for_pain=True)),
@@ -159,7 +165,8 @@ def progress(patient: Patient, *, with_alerts: bool = False) -> Progress:
         .first()
     )
     activities = (latest_psfs or {}).get("activities", [])
-    return Progress(pain, odi, psfs, _adherence(patient, start, today), recent, alerts, activities)
+    logged = {row["performed_on"] for row in pain_rows if row["performed_on"] <= today}
+    return Progress(pain, odi, psfs, _adherence(patient, start, today, logged), recent, alerts, activities)
 
 
 def _score_charts(patient: Patient) -> tuple[LineChart, LineChart]:
@@ -194,18 +201,13 @@ def _score_charts(patient: Patient) -> tuple[LineChart, LineChart]:
     return odi, psfs
 
 
-def _adherence(patient: Patient, start: date, today: date) -> list[Week]:
-    """Days with a session against the days prescribed, week by week, newest week first.
+def _adherence(patient: Patient, start: date, today: date, logged: set[date]) -> list[Week]:
+    """Days with a session (`logged`, from `start` to `today`) against the days prescribed, week by week, newest
+    week first.
 
     A day is prescribed at the rate of the phase covering it (the most frequent item's days a week):
     a phase of three days a week prescribes 3/7 of each of its days, rounded per week.
     """
-    logged = set(
-        patient.session_logs.filter(performed_on__gte=start, performed_on__lte=today)
-        .order_by()  # the default ordering would add logged_at to the DISTINCT
-        .values_list("performed_on", flat=True)
-        .distinct()
-    )
     phases = list(
         ProgramPhase.objects.filter(
             program__patient=patient,

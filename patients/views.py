@@ -282,7 +282,7 @@ class WelcomeView(auth_views.PasswordResetConfirmView):
     template_name = "patients/welcome.html"
     post_reset_login = True
     # django-axes' backend needs the request's credentials; the token already proved who this is.
-    post_reset_login_backend = "django.contrib.auth.backends.ModelBackend"
+    post_reset_login_backend = "portal.backends.UserWithPatientBackend"
     success_url = emails.PATIENT_HOME
 
     def get_user(self, uidb64):
