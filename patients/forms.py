@@ -235,7 +235,7 @@ def _pain_field(label: str) -> forms.IntegerField:
 
 # Bootstrap's class for each widget the lean field template (templates/patients/_field.html) renders.
 CHECK = "form-check-input"
-WIDGET_CLASSES = {"checkbox": CHECK, "radio": CHECK, "checkboxselectmultiple": CHECK, "select": "form-select"}
+WIDGET_CLASSES = {"checkbox": CHECK, "radioselect": CHECK, "checkboxselectmultiple": CHECK, "select": "form-select"}
 
 
 class LeanBoundField(BoundField):

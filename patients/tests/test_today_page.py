@@ -1,7 +1,9 @@
+import re
 import uuid
 from datetime import timedelta
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -262,3 +264,29 @@ def test_an_exercise_stopped_for_pain_is_still_due_this_week(patient_client, pat
     log(exercises=[{"item": item, "sets_done": 1, "reps_done": 3, "side": item.side, "stopped_for_pain": True}])
     html = patient_client.get(TODAY_URL).content.decode()
     assert f'name="done_{item.pk}"' in html
+
+
+@pytest.mark.parametrize("url", [TODAY_URL, "/my/progress/"])
+def test_a_first_visit_of_the_day_with_a_year_of_history_takes_at_most_eight_queries(
+    patient_client, patient, program, today, url
+):
+    history(patient, program, 365, today - timedelta(days=1))
+    patient_client.get(url)  # the first request after logging in writes the session once
+    cache.clear()  # a miss: nothing in the page cache, as on the day's first visit
+    with CaptureQueriesContext(connection) as queries:
+        assert patient_client.get(url).status_code == 200
+
+    assert len(queries) <= 8, [q["sql"] for q in queries.captured_queries]  # session, user with patient, page
+
+
+def test_todays_fields_carry_bootstraps_classes_and_mark_the_ones_in_error(patient_client, program, today):
+    item = items_of(program)[0]
+    data = session_post(program, today, **{f"sets_{item.pk}": "-1"})
+    del data["difficulty"]
+    html = patient_client.post(TODAY_URL, data).content.decode()
+
+    assert re.search(rf'name="sets_{item.pk}"[^>]*class="form-control is-invalid"[^>]*aria-invalid="true"', html)
+    assert re.search(r'type="radio" name="difficulty"[^>]*class="form-check-input is-invalid"', html)
+    assert re.search(rf'type="checkbox" name="done_{item.pk}"[^>]*class="form-check-input"', html)
+    assert re.search(r'type="checkbox" name="red_flags"[^>]*class="form-check-input"', html)
+    assert 'id="error_1_id_difficulty"' in html and "Choose how hard it was." in html
