@@ -285,7 +285,8 @@ def test_todays_fields_carry_bootstraps_classes_and_mark_the_ones_in_error(patie
     del data["difficulty"]
     html = patient_client.post(TODAY_URL, data).content.decode()
 
-    assert re.search(rf'name="sets_{item.pk}"[^>]*class="form-control is-invalid"[^>]*aria-invalid="true"', html)
+    sets = re.search(rf'<input[^>]*name="sets_{item.pk}"[^>]*>', html)[0]
+    assert 'class="form-control is-invalid"' in sets and 'aria-invalid="true"' in sets, sets
     assert re.search(r'type="radio" name="difficulty"[^>]*class="form-check-input is-invalid"', html)
     assert re.search(rf'type="checkbox" name="done_{item.pk}"[^>]*class="form-check-input"', html)
     assert re.search(r'type="checkbox" name="red_flags"[^>]*class="form-check-input"', html)
