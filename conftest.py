@@ -19,6 +19,14 @@ def _fast_passwords(settings):
 
 
 @pytest.fixture(autouse=True)
+def _private_handouts(settings, tmp_path):
+    # Rendered handouts (programs/handouts_store.py) in the test's own folder, never the checkout's var/.
+    location = tmp_path / "handouts"
+    handouts = {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": location}}
+    settings.STORAGES = {**settings.STORAGES, "handouts": handouts}
+
+
+@pytest.fixture(autouse=True)
 def _fresh_cache():
     # Whole public pages are cached (portal.pagecache): one test's pages must not be served to the next.
     cache.clear()

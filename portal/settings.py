@@ -147,11 +147,19 @@ AWS_S3_ENDPOINT_URL = env.str("AWS_S3_ENDPOINT_URL", default=None)  # MinIO: htt
 AWS_S3_FILE_OVERWRITE = False  # a new upload gets a new name, as on the filesystem: URLs can be cached
 AWS_DEFAULT_ACL = None
 # AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are read from the environment by boto3 itself.
+# Rendered handout PDFs (programs/handouts_store.py) hold patients' data: outside MEDIA_ROOT, or in the bucket
+# under private/, which /media/ refuses to serve (portal/media.py).
 STORAGES = {
     "default": {
         "BACKEND": "portal.storage.PrivateBucketStorage"
         if AWS_STORAGE_BUCKET_NAME
         else "django.core.files.storage.FileSystemStorage"
+    },
+    "handouts": {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": {"location": "private/handouts"}}
+    if AWS_STORAGE_BUCKET_NAME
+    else {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": BASE_DIR / "var" / "handouts"},
     },
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"

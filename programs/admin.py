@@ -4,7 +4,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.db.models import Count, Q
-from django.http import Http404, HttpResponse
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -27,7 +27,7 @@ from programs.forms import (
     ListedModelChoiceField,
     ProgramChangeForm,
 )
-from programs.handout import render_handout_pdf
+from programs.handouts_store import open_handout
 from programs.models import (
     Dosage,
     Exercise,
@@ -502,9 +502,9 @@ class ProgramAdmin(ClinicScopedAdmin):
         program = self.get_object(request, str(pk))
         if program is None or not self.has_view_permission(request, program):
             raise Http404("No such program.")
-        pdf = render_handout_pdf(program, request=request)
+        stored = open_handout(program)
         self._audit(request, "export", program)
-        response = HttpResponse(pdf, content_type="application/pdf")
+        response = FileResponse(stored, content_type="application/pdf")
         response["Content-Disposition"] = f'attachment; filename="program-{program.pk}-handout.pdf"'
         response["Cache-Control"] = "no-store, private"
         return response

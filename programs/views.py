@@ -1,6 +1,6 @@
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpResponse
+from django.http import FileResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import translation
 from django.views.decorators.cache import never_cache
@@ -8,7 +8,8 @@ from django.views.decorators.cache import never_cache
 from portal.pagecache import anonymous_page
 from programs import selectors
 from programs.forms import ExerciseFilterForm
-from programs.handout import handout_context, handout_language, render_handout_pdf
+from programs.handout import handout_context, handout_language
+from programs.handouts_store import open_handout
 from programs.models import Exercise, Program
 
 EXERCISES_PER_PAGE = 12
@@ -51,7 +52,7 @@ def exercise_detail(request, slug):
 
 
 def _patient_program(request, pk) -> Program:
-    programs = Program.objects.for_patient(request.user).select_related("patient__clinic", "patient__user")
+    programs = Program.objects.for_patient(request.user).select_related("patient__clinic", "patient__user", "physio")
     return get_object_or_404(programs, pk=pk)
 
 
@@ -69,7 +70,8 @@ def handout_print(request, pk):
 @login_required
 def handout_pdf(request, pk):
     program = _patient_program(request, pk)
-    response = HttpResponse(render_handout_pdf(program, request=request), content_type="application/pdf")
+    # Rendered once per version of the programme and stored (programs/handouts_store.py).
+    response = FileResponse(open_handout(program), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="my-exercise-program-{program.pk}.pdf"'
     response["Cache-Control"] = "no-store, private"
     return response

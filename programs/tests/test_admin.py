@@ -187,7 +187,7 @@ def test_physio_downloads_the_handout_from_the_admin(client, physio, program):
     response = client.get(f"{PROGRAMS}{program.pk}/handout.pdf")
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
-    assert response.content.startswith(b"%PDF")
+    assert response.getvalue().startswith(b"%PDF")  # served from the storage: a streaming response
     assert f"{PROGRAMS}{program.pk}/handout.pdf" in client.get(f"{PROGRAMS}{program.pk}/change/").content.decode()
 
 

@@ -37,7 +37,7 @@ def seen_by_the_patient(client, program, tmp_path) -> tuple[str, str, str]:
     exercise = program.items.select_related("exercise").first().exercise
     today = client.get("/my/").content.decode()
     library = client.get(exercise.get_absolute_url()).content.decode()
-    handout = " ".join(pdf_text(client.get(f"/my/programs/{program.pk}/handout.pdf").content, tmp_path).split())
+    handout = " ".join(pdf_text(client.get(f"/my/programs/{program.pk}/handout.pdf").getvalue(), tmp_path).split())
     return today, library, handout
 
 
@@ -141,7 +141,7 @@ def handout_pictures(client, program) -> list[tuple[str, str]]:
     if not shutil.which("pdfimages"):
         missing("needs pdfimages (apt-get install poppler-utils)")
     client.force_login(program.patient.user)
-    pdf = client.get(f"/my/programs/{program.pk}/handout.pdf").content
+    pdf = client.get(f"/my/programs/{program.pk}/handout.pdf").getvalue()
     listing = subprocess.run(["pdfimages", "-list", "-"], input=pdf, capture_output=True, check=True).stdout.decode()
     return re.findall(r"^\s*\d+\s+\d+\s+image\s+(\d+)\s+(\d+)", listing, re.M)
 

@@ -42,7 +42,7 @@ def test_the_handout_pdf_follows_the_patients_setting_not_the_browser(client, pa
             rendered.append(string)
 
         def write_pdf(self):
-            return b"%PDF-1.7"
+            return b"%PDF-1.7\n%%EOF\n"  # a whole file, as the handout store checks
 
     monkeypatch.setattr(weasyprint, "HTML", Capture)
     response = client.get(f"/my/programs/{program.pk}/handout.pdf", HTTP_ACCEPT_LANGUAGE="en")

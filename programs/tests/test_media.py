@@ -64,7 +64,7 @@ def test_the_handout_pdf_prints_the_picture(client, patient, program):
         missing("needs pdfimages (apt-get install poppler-utils)")
     upload_picture(first_exercise(program))
     client.force_login(patient.user)
-    pdf = client.get(f"/my/programs/{program.pk}/handout.pdf").content
+    pdf = client.get(f"/my/programs/{program.pk}/handout.pdf").getvalue()
 
     listing = subprocess.run(["pdfimages", "-list", "-"], input=pdf, capture_output=True, check=True).stdout.decode()
     sizes = re.findall(r"^\s*\d+\s+\d+\s+image\s+(\d+)\s+(\d+)", listing, re.M)
