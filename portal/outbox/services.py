@@ -1,5 +1,6 @@
 """The outbox's use cases: queue an email, deliver it exactly once, sweep what was left behind."""
 
+import functools
 import json
 import logging
 import random
@@ -12,6 +13,7 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import get_connection
+from django.db import connection as db_connection
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -196,28 +198,32 @@ def deliver_email(*, email_id: int) -> Outcome:
 def deliver_emails(email_ids: list[int]) -> dict[int, Outcome]:
     """Deliver a group of emails over one SMTP connection. Safe to call any number of times.
 
-    The rows and their recipients' opt-outs are read in two queries; each row is then claimed, sent and
-    recorded on its own, so a worker that dies mid-group leaves at most the one email it was sending in
-    doubt, exactly as a single send would. When the connection is lost, or the group has run for
-    OUTBOX_BATCH_SECONDS, the rows not yet tried are left pending, unclaimed, with a `retry_in` for the
-    caller to enqueue them again (the sweeper is the safety net). A row that fails with a bug or bad data
-    does not stop the others: its outcome carries the error for the caller to raise.
+    The group's due pending rows are claimed together (one conditional UPDATE) and read with their recipients'
+    opt-outs in two more queries; each email is then sent and recorded on its own, so a worker that dies
+    mid-group leaves at most the one email it was sending in doubt, exactly as a single send would. The rows it
+    had claimed but not tried stay claimed until the lease runs out (OUTBOX_BATCH_SECONDS is well inside it);
+    the sweeper then sends them: they never left, so they go out once, counting the lost attempt. When the
+    connection is lost, or the group has run for OUTBOX_BATCH_SECONDS, the rows not yet tried are given back
+    (pending, their attempt undone), with a `retry_in` for the caller to enqueue them again (the sweeper is the
+    safety net). A row that fails with a bug or bad data does not stop the others: its outcome carries the
+    error for the caller to raise.
     """
-    rows = OutboundEmail.objects.select_related("clinic").filter(pk__in=email_ids, status=Status.PENDING)
-    by_pk = {row.pk: row for row in rows}
-    opt_outs = opted_out_groups({row.recipient for row in by_pk.values()})
+    claim, rows = _claim(email_ids)
+    outcomes: dict[int, Outcome] = dict.fromkeys(email_ids, SKIPPED)
+    if not rows:
+        return outcomes
+    opt_outs = opted_out_groups({row.recipient for row in rows})
     connection = get_connection()
     deadline = time.monotonic() + settings.OUTBOX_BATCH_SECONDS
-    outcomes: dict[int, Outcome] = {}
     try:
-        for index, pk in enumerate(email_ids):
-            row = by_pk.get(pk)
+        for index, row in enumerate(rows):
             try:
-                outcome = outcomes[pk] = SKIPPED if row is None else _deliver_row(row, connection, opt_outs)
+                outcome = outcomes[row.pk] = _deliver_claimed(row, claim, connection, opt_outs)
             except Exception as exc:  # the row is failed with the error already; the others still go out
-                outcome = outcomes[pk] = Outcome(Status.FAILED, error=exc)
+                outcome = outcomes[row.pk] = Outcome(Status.FAILED, error=exc)
             if outcome.connection_lost or time.monotonic() > deadline:
-                rest = [pk for pk in email_ids[index + 1 :] if pk in by_pk]
+                rest = [row.pk for row in rows[index + 1 :]]
+                _release(rest, claim)
                 wait = outcome.retry_in or (backoff_seconds(1) if outcome.connection_lost else 0.0)
                 outcomes.update(dict.fromkeys(rest, Outcome(Status.PENDING, retry_in=wait)))
                 break
@@ -226,32 +232,89 @@ def deliver_emails(email_ids: list[int]) -> dict[int, Outcome]:
     return outcomes
 
 
-def _deliver_row(row: OutboundEmail, connection, opt_outs: dict[str, set[str]]) -> Outcome:
+def _claim(email_ids: list[int]) -> tuple[datetime, list[OutboundEmail]]:
+    """Claim the due pending rows among `email_ids`: (the claim's time, the claimed rows in their order).
+
+    One conditional UPDATE for the group, as a single claim is: a row another worker claimed first is no longer
+    pending when this one reaches it. Its RETURNING says which rows this statement took, so no other worker's
+    claim, even one made in the same microsecond, is ever mistaken for this one's.
+    """
     now = timezone.now()
-    claimed = OutboundEmail.objects.filter(pk=row.pk, status=Status.PENDING, next_attempt_at__lte=now).update(
-        status=Status.SENDING, claimed_at=now, attempts=F("attempts") + 1
+    ids = list(dict.fromkeys(email_ids))
+    if not ids:
+        return now, []
+    table, pk, status, claimed_at, attempts, next_attempt_at = _columns(
+        "id", "status", "claimed_at", "attempts", "next_attempt_at"
     )
-    if not claimed:
-        return SKIPPED
-    mine = OutboundEmail.objects.filter(pk=row.pk, status=Status.SENDING, claimed_at=now)
+    placeholders = ", ".join(["%s"] * len(ids))
+    sql = (
+        f"UPDATE {table} SET {status} = %s, {claimed_at} = %s, {attempts} = {attempts} + 1"  # noqa: S608
+        f" WHERE {pk} IN ({placeholders}) AND {status} = %s AND {next_attempt_at} <= %s RETURNING {pk}"
+    )
+    adapt = db_connection.ops.adapt_datetimefield_value
+    with db_connection.cursor() as cursor:
+        cursor.execute(sql, [Status.SENDING.value, adapt(now), *ids, Status.PENDING.value, adapt(now)])
+        claimed = {row[0] for row in cursor.fetchall()}
+    rows = OutboundEmail.objects.select_related("clinic").in_bulk(claimed) if claimed else {}
+    return now, [rows[pk] for pk in ids if pk in rows]
+
+
+def _release(email_ids: list[int], claim: datetime) -> None:
+    """Give back claimed rows that were not tried: pending again, their attempt undone."""
+    if email_ids:
+        OutboundEmail.objects.filter(pk__in=email_ids, status=Status.SENDING, claimed_at=claim).update(
+            status=Status.PENDING, claimed_at=None, attempts=F("attempts") - 1
+        )
+
+
+def _still_mine(row: OutboundEmail, claim: datetime):
+    """The row while this claim holds it (the sweeper may have given it to another worker after the lease)."""
+    return OutboundEmail.objects.filter(pk=row.pk, status=Status.SENDING, claimed_at=claim)
+
+
+def _deliver_claimed(row: OutboundEmail, claim: datetime, connection, opt_outs: dict[str, set[str]]) -> Outcome:
     try:
         message = build_message(row, opt_outs=opt_outs)
     except Cancel as cancel:
-        mine.update(status=Status.CANCELLED, cancel_reason=str(cancel)[:200], claimed_at=None)
+        _still_mine(row, claim).update(status=Status.CANCELLED, cancel_reason=str(cancel)[:200], claimed_at=None)
         logger.info("Outbound email %s cancelled: %s", row.pk, cancel)
         return Outcome(Status.CANCELLED)
     except Exception as exc:
-        mine.update(status=Status.FAILED, last_error=f"rendering failed: {exc!r}"[:2000], claimed_at=None)
+        error = f"rendering failed: {exc!r}"[:2000]
+        _still_mine(row, claim).update(status=Status.FAILED, last_error=error, claimed_at=None)
         raise
     message.connection = connection
     try:
         connection.open()  # a no-op while the connection is open; send() would close one it opened
         message.send()
     except Exception as exc:
-        return _record_failure(row, mine, exc, connection)
-    if not mine.update(status=Status.SENT, sent_at=timezone.now(), last_error="", claimed_at=None):
+        return _record_failure(row, _still_mine(row, claim), exc, connection)
+    if not _mark_sent(row.pk, claim):
         logger.error("Outbound email %s was sent after its lease expired; it may go out twice", row.pk)
     return Outcome(Status.SENT)
+
+
+@functools.cache
+def _columns(*names: str) -> tuple[str, ...]:
+    """The outbox table's quoted name, then its columns', for the two statements written as SQL (the values
+    are always parameters)."""
+    quote, meta = db_connection.ops.quote_name, OutboundEmail._meta
+    return (quote(meta.db_table), *(quote(meta.get_field(name).column) for name in names))
+
+
+def _mark_sent(email_id: int, claim: datetime) -> bool:
+    """Record one sent email, if this claim still holds it. It runs once per email, straight after the SMTP
+    server accepted it, so it is SQL written once: the ORM's update() costs three times the query it sends."""
+    table, pk, status, sent_at, last_error, claimed_at = _columns("id", "status", "sent_at", "last_error", "claimed_at")
+    sql = (
+        f"UPDATE {table} SET {status} = %s, {sent_at} = %s, {last_error} = '', {claimed_at} = NULL"  # noqa: S608
+        f" WHERE {pk} = %s AND {status} = %s AND {claimed_at} = %s"
+    )
+    adapt = db_connection.ops.adapt_datetimefield_value
+    params = [Status.SENT.value, adapt(timezone.now()), email_id, Status.SENDING.value, adapt(claim)]
+    with db_connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount == 1
 
 
 def is_temporary(exc: BaseException) -> bool:
@@ -280,6 +343,7 @@ def is_connection_lost(exc: BaseException) -> bool:
 
 
 def _record_failure(row: OutboundEmail, mine, exc: Exception, connection) -> Outcome:
+    """`row.attempts` counts this attempt: the claim added it."""
     error = f"{type(exc).__name__}: {exc}"[:2000]
     lost = is_connection_lost(exc)
     if lost:
@@ -290,7 +354,7 @@ def _record_failure(row: OutboundEmail, mine, exc: Exception, connection) -> Out
         if not isinstance(exc, OSError):
             raise exc  # not an SMTP answer: a bug or bad data, so let the worker report it
         return Outcome(Status.FAILED, connection_lost=lost)
-    attempts = OutboundEmail.objects.values_list("attempts", flat=True).get(pk=row.pk)
+    attempts = row.attempts
     if attempts >= settings.OUTBOX_MAX_ATTEMPTS:
         mine.update(status=Status.FAILED, last_error=f"gave up after {attempts} attempts: {error}", claimed_at=None)
         logger.error("Outbound email %s failed after %s attempts: %s", row.pk, attempts, error)
