@@ -67,6 +67,8 @@ def test_bench_run_writes_a_row_of_figures_per_page(tmp_path, redis_url):
     assert queued >= 40  # the 40 seeded due, and any scale patient due at this hour
     assert "| 0 reminders queued |" in jobs["reminder fan-out again"]
     assert "| 20 of 20 emails |" in jobs["email delivery"] and "worker peak memory" in jobs["email delivery"]
+    assert re.search(r"\*\*[\d.]+× the raw SMTP limit\*\*", jobs["email delivery"])
+    assert re.search(r"\| [\d,]+ \| Django's SMTP backend", jobs["raw SMTP limit (mean)"])
 
 
 @pytest.mark.postgres
