@@ -288,6 +288,21 @@ def measure(results: list[Result], wrk: str, args, sessions: dict[str, str | Non
             stop(process)
 
 
+def measure_peak(args, sessions: dict[str, str | None]) -> str:
+    """The open-loop evening peak (bench/peak.py) against a fresh portal server, as markdown."""
+    from bench import peak
+
+    port = free_port()
+    process = start_gunicorn(port, Path(tempfile.gettempdir()) / f"bench-gunicorn-{port}.log")
+    try:
+        result = peak.run(f"http://127.0.0.1:{port}", sessions, duration=args.peak_duration, scale=args.peak_scale)
+    finally:
+        stop(process)
+    offered = sum(kind.rate for kind in peak.KINDS) * args.peak_scale
+    title = f"## Evening peak: {offered:,.1f} req/s offered (scale {args.peak_scale:g}), {args.peak_duration} s"
+    return f"{title}\n\n{result['markdown']}"
+
+
 def measure_jobs(args) -> list[tuple[str, str, float | None, float | None, str]]:
     """The background work: (job, size, seconds, per second, note) for the reminder fan-out and delivery."""
     from bench import delivery, fan_out
@@ -400,6 +415,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         "--fan-out-patients", type=int, help="Due patients for the reminder fan-out (default: --patients)."
     )
     parser.add_argument("--emails", type=int, default=2000, help="Emails for the delivery rate (0: skip).")
+    parser.add_argument("--peak-duration", type=int, default=60, help="Seconds of the evening peak (0: skip).")
+    parser.add_argument("--peak-scale", type=float, default=1.0, help="The peak rates × this (1: ten times the hour).")
     parser.add_argument("--output", type=Path, help="Results file (default: bench/results/YYYY-MM-DD-HHMM.md).")
     args = parser.parse_args(argv)
     if args.fan_out_patients is None:
@@ -461,6 +478,7 @@ def main(argv: list[str] | None = None) -> Path:
         results.append(result)
     measure(results, wrk, args, sessions)
     jobs = measure_jobs(args)
+    peak = measure_peak(args, sessions) if args.peak_duration else ""
 
     now = datetime.now(UTC)
     meta = {
@@ -476,7 +494,7 @@ def main(argv: list[str] | None = None) -> Path:
         f"after {args.warmup} s warm-up",
         "command": "bench/run " + " ".join(sys.argv[1:] if argv is None else argv),
     }
-    table = render(results, jobs, meta, args.connections)
+    table = render(results, jobs, meta, args.connections) + (f"\n{peak}" if peak else "")
     output = args.output or RESULTS / f"{now:%Y-%m-%d-%H%M}.md"
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(table)

@@ -45,7 +45,7 @@ def test_bench_run_writes_a_row_of_figures_per_page(tmp_path, redis_url):
     output = tmp_path / "result.md"
     command = [str(ROOT / "bench" / "run"), "--clinics", "2", "--patients", "300", "--logs-per-patient", "2"]
     command += ["--duration", "1", "--warmup", "0", "--connections", "1", "--pages", ",".join(PAGES)]
-    command += ["--fan-out-patients", "40", "--emails", "20"]
+    command += ["--fan-out-patients", "40", "--emails", "20", "--peak-duration", "3", "--peak-scale", "0.05"]
     env = {**os.environ, "DATABASE_URL": smoke_database_url(), "REDIS_URL": redis_url}  # the tests' own Redis
     finished = subprocess.run([*command, "--output", str(output)], env=env, capture_output=True, text=True, timeout=120)
     assert finished.returncode == 0, finished.stderr[-3000:]
@@ -69,6 +69,8 @@ def test_bench_run_writes_a_row_of_figures_per_page(tmp_path, redis_url):
     assert "| 20 of 20 emails |" in jobs["email delivery"] and "worker peak memory" in jobs["email delivery"]
     assert re.search(r"\*\*[\d.]+× the raw SMTP limit\*\*", jobs["email delivery"])
     assert re.search(r"\| [\d,]+ \| Django's SMTP backend", jobs["raw SMTP limit (mean)"])
+    peak = output.read_text().split("## Evening peak")[1]
+    assert "| **total** |" in peak and "accepted without a row" in peak, peak
 
 
 @pytest.mark.postgres
