@@ -606,9 +606,9 @@ def render(result: dict) -> str:
         lines.append(
             f"- reminder fan-out (`patients.followups.fan_out_reminders`, its own process, `now` = {fan['now']}): "
             f"{fan['queued']:,} reminders queued in {fan['seconds']:.1f} s from {fan['at']:.0f} s into the "
-            f"{result['duration']:.0f} s window; {fan['broker_messages']} broker messages (to a Redis database of "
-            f"its own, purged after: no worker); p95 of the requests sent while it ran {_cell(fan['p95_during'], 1)}"
-            f" ms, after it {_cell(fan['p95_after'], 1)} ms"
+            f"{result['duration']:.0f} s window; {fan['broker_messages']} broker messages (purged after: no worker "
+            f"runs during the peak, so no email is sent); p95 of the requests sent while it ran "
+            f"{_cell(fan['p95_during'], 1)} ms, after it {_cell(fan['p95_after'], 1)} ms"
         )
     gen = result["generator"]
     lines.append(
