@@ -265,6 +265,8 @@ class SessionLog(models.Model):
             models.Index(fields=["program", "performed_on"]),
             # The admin's newest-first list walks this and stops after a page.
             models.Index(fields=["-performed_on", "-logged_at"], name="sessionlog_newest_idx"),
+            # A programme's latest session, one index step each (the clinician home's "gone quiet" list).
+            models.Index(fields=["program", "-logged_at"], name="sessionlog_program_latest_idx"),
         ]
 
     def __str__(self) -> str:
