@@ -46,11 +46,11 @@ class Handout:
     version: str
 
 
-def handout_context(program: Program, *, for_pdf: bool = False) -> dict:
-    """Phases with their current items and images, in a fixed number of queries."""
+def handout_context(program: Program) -> dict:
+    """Phases with their current items and images, in a fixed number of queries, for the print view."""
     context = _collect(program)
     for picture in _pictures(context):
-        picture.src = _data_uri(picture.image) if for_pdf else picture.image.url
+        picture.src = picture.image.url
     return context
 
 

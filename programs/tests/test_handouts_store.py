@@ -3,8 +3,6 @@ re-renders them in a real worker; a download while a render is pending waits for
 
 import logging
 import os
-import subprocess
-import sys
 import threading
 import time
 
@@ -18,8 +16,9 @@ from programs import services
 from programs.handout import prepare_handout
 from programs.handouts_store import render_lock_key, stored_name
 from programs.tests.factories import START, ExerciseFactory, ExerciseImageFactory
+from programs.tests.test_media_bucket import printed_by_a_process_with_a_bucket
 from programs.tests.test_views import pdf_text
-from testing.services import S3_BUCKET, queue_length, wait_until
+from testing.services import queue_length, wait_until
 
 RENDERED = "Rendered the handout"
 
@@ -294,17 +293,5 @@ def test_a_process_started_with_a_bucket_named_keeps_handouts_under_private(s3_s
         "from django.core.files.storage import storages; s = storages['handouts'];"
         "print(type(s).__name__, s.location, s.bucket_name)"
     )
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "portal.settings",
-        "AWS_STORAGE_BUCKET_NAME": S3_BUCKET,
-        "AWS_S3_ENDPOINT_URL": settings.AWS_S3_ENDPOINT_URL,
-    }
-    done = subprocess.run(
-        [sys.executable, "-c", f"import django; django.setup(); {script}"],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    assert done.stdout.split() == ["S3Storage", "private/handouts", S3_BUCKET]
+    printed = printed_by_a_process_with_a_bucket(script, settings)
+    assert printed == ["S3Storage", "private/handouts", settings.AWS_STORAGE_BUCKET_NAME]

@@ -22,13 +22,9 @@ def test_a_file_missing_from_the_bucket_is_a_404(client, s3_storage, db):
     assert client.get("/media/exercises/not-there.jpg").status_code == 404
 
 
-def test_a_process_started_with_a_bucket_named_stores_its_uploads_there(s3_storage, settings):
-    """The settings' wiring, as compose starts the portal: the four variables and nothing else."""
-    script = (
-        "from django.core.files.base import ContentFile; from django.core.files.storage import default_storage;"
-        "from django.core.files.storage import storages; print(type(storages['default']).__name__);"
-        "name = default_storage.save('exercises/from-env.txt', ContentFile(b'hello')); print(default_storage.url(name))"
-    )
+def printed_by_a_process_with_a_bucket(script: str, settings) -> list[str]:
+    """What `script` prints in a new process set up as compose starts the portal: the four variables naming the
+    bucket, and nothing else."""
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "portal.settings",
@@ -38,12 +34,17 @@ def test_a_process_started_with_a_bucket_named_stores_its_uploads_there(s3_stora
         "AWS_SECRET_ACCESS_KEY": "test-only",
         "AWS_DEFAULT_REGION": "us-east-1",
     }
-    done = subprocess.run(
-        [sys.executable, "-c", f"import django; django.setup(); {script}"],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
+    command = [sys.executable, "-c", f"import django; django.setup(); {script}"]
+    return subprocess.run(command, env=env, capture_output=True, text=True, check=True).stdout.split()
+
+
+def test_a_process_started_with_a_bucket_named_stores_its_uploads_there(s3_storage, settings):
+    """The settings' wiring, as compose starts the portal: the four variables and nothing else."""
+    script = (
+        "from django.core.files.base import ContentFile; from django.core.files.storage import default_storage;"
+        "from django.core.files.storage import storages; print(type(storages['default']).__name__);"
+        "name = default_storage.save('exercises/from-env.txt', ContentFile(b'hello')); print(default_storage.url(name))"
     )
-    assert done.stdout.split() == ["PrivateBucketStorage", "/media/exercises/from-env.txt"]
+    printed = printed_by_a_process_with_a_bucket(script, settings)
+    assert printed == ["PrivateBucketStorage", "/media/exercises/from-env.txt"]
     assert s3_storage.open("exercises/from-env.txt").read() == b"hello"
