@@ -307,9 +307,9 @@ def _pick(rng: random.Random, ids: list[int], taken: set[int], count: int) -> li
 
 def _fresh_pages(planned: list[Planned], path: str, patients: list) -> None:
     """A patient per request, whose copy of the page is made stale first: their first visit of the day."""
-    from portal.pagecache import bump
+    from portal.pagecache import bump, user_topic
 
-    bump(*(f"patient:{p.user_id}" for p in patients))
+    bump(*(user_topic(p.user_id) for p in patients))
     for request, patient in zip(planned, patients, strict=True):
         request.path, request.cookie = path, _cookie(patient.user.email)[0]
 

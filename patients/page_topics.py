@@ -12,15 +12,12 @@ from articles.models import Reading
 from articles.selectors import ARTICLES
 from patients.models import Alert, CheckIn, CheckInSchedule, ExerciseLog, SessionLog
 from portal.models import Clinic, Patient
-from portal.pagecache import bump_on
+from portal.pagecache import CLINICS, bump_on, user_topic
 from programs.models import Program, ProgramItem, ProgramPhase
 from programs.selectors import LIBRARY
 
-CLINICS = "clinics"  # the footer's emergency number and department are the clinic's; clinics change rarely
-
-
 def topics(user_id: int) -> list[str]:
-    return [f"patient:{user_id}", LIBRARY, ARTICLES, CLINICS]  # articles: Today's reading list
+    return [user_topic(user_id), LIBRARY, ARTICLES, CLINICS]  # articles: Today's reading list
 
 
 def _watched_models() -> dict:
@@ -53,6 +50,6 @@ def connect_receivers() -> None:
 
         def touched(row, find_user=find_user) -> list[str]:
             user_id = find_user(row)
-            return [f"patient:{user_id}"] if user_id else []
+            return [user_topic(user_id)] if user_id else []
 
         bump_on(model, touched)

@@ -40,6 +40,16 @@ CSRF_PLACEHOLDER = "csrf-placeholder-" + "0" * 47  # as long as a real token, so
 FORM_TOKEN_PLACEHOLDER = "00000000-0000-4000-8000-form-token00"
 
 
+# --- Topics more than one app names -------------------------------------------------------------------------
+
+CLINICS = "clinics"  # a clinic's rows: its emergency number is on its patients' pages and handouts
+
+
+def user_topic(user_id: int) -> str:
+    """A user's rows and everything on their own pages (patients/page_topics.py connects what bumps it)."""
+    return f"patient:{user_id}"
+
+
 def _timeout() -> int:
     return settings.PAGE_CACHE_TIMEOUT
 

@@ -18,7 +18,9 @@ from django.conf import settings
 from django.template.loader import get_template, render_to_string
 from django.utils import translation
 
+from portal.pagecache import CLINICS, cached, user_topic
 from programs.models import Exercise, ExerciseImage, Program, ProgramItem, ProgramPhase
+from programs.selectors import LIBRARY
 
 # WeasyPrint reports every layout step at INFO; only its warnings are worth a log line.
 logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
@@ -59,6 +61,25 @@ def prepare_handout(program: Program) -> Handout:
     language = handout_language(program)
     context = _collect(program)
     return Handout(program=program, language=language, context=context, version=_fingerprint(context, language))
+
+
+def current_version(program: Program) -> tuple[str, str]:
+    """The language and version `prepare_handout` gives, kept in the page cache while nothing the handout shows
+    has changed (the patient's and the physio's rows, the library, the clinics): one cache round trip, where the
+    fingerprint costs the context's queries."""
+    language = handout_language(program)
+    settled = hashlib.sha256(
+        "|".join(
+            [_layout_fingerprint(language), settings.SITE_NAME, settings.EMERGENCY_NUMBER, settings.EMERGENCY_DEPARTMENT]
+        ).encode()
+    ).hexdigest()[:16]  # a deploy that changes the layout or a setting the handout prints: a new key
+    topics = [user_topic(program.patient.user_id), user_topic(program.physio_id), LIBRARY, CLINICS]
+    version = cached(
+        f"handout-version:{program.pk}:{language}:{settled}",
+        lambda: prepare_handout(program).version,
+        depends_on=topics,
+    )
+    return language, version
 
 
 def _collect(program: Program) -> dict:

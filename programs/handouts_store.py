@@ -19,7 +19,7 @@ from django.core.files.storage import Storage, storages
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 
-from programs.handout import Handout, prepare_handout, render_handout_pdf
+from programs.handout import Handout, current_version, prepare_handout, render_handout_pdf
 from programs.models import Program
 
 logger = logging.getLogger(__name__)
@@ -54,11 +54,15 @@ def ensure_handout(program: Program, *, wait: float = WAIT_SECONDS) -> str:
     The caller that takes the render lock renders; the others wait for it to let go (up to `wait` seconds) and
     find its file. If the cache is unreachable, or the holder seems dead, a caller renders without the lock.
     """
-    handout = prepare_handout(program)
     storage = handout_storage()
+    language, version = current_version(program)
+    name = stored_name(program.pk, language, version)
+    if storage.exists(name) and not cache.has_key(render_lock_key(program.pk, version)):
+        return name  # while the lock is held the file may be half written
+    handout = prepare_handout(program)  # from the rows, not the cache
     name = stored_name(program.pk, handout.language, handout.version)
     lock = render_lock_key(program.pk, handout.version)
-    if storage.exists(name) and not cache.has_key(lock):  # while the lock is held the file may be half written
+    if storage.exists(name) and not cache.has_key(lock):
         return name
     held = _take_lock(lock, wait)
     try:
