@@ -76,7 +76,7 @@ MIDDLEWARE = [
     "portal.locale.PatientLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "csp.middleware.CSPMiddleware",
+    "portal.security.ContentSecurityPolicyMiddleware",  # django-csp's, with the header built once
     "django_permissions_policy.PermissionsPolicyMiddleware",
     # Last, as django-axes asks: it turns a lockout into the locked-out page.
     "axes.middleware.AxesMiddleware",

@@ -1,5 +1,12 @@
 import pytest
 from axes.models import AccessAttempt
+from csp.constants import NONCE, SELF
+from csp.decorators import csp_update
+from csp.middleware import CSPMiddleware
+from django.http import HttpResponse
+from django.test import RequestFactory
+
+from portal.security import ContentSecurityPolicyMiddleware
 
 from testing.services import login
 
@@ -34,6 +41,39 @@ def test_security_headers_on_every_response(client, db):
     assert response["Referrer-Policy"] == "same-origin"
     assert "camera=()" in response["Permissions-Policy"]
     assert response["X-Frame-Options"] == "DENY"
+
+
+def both_policies(view, **headers):
+    """The Content-Security-Policy django-csp's own middleware sets, and the portal's."""
+    request = lambda: RequestFactory().get("/", **headers)  # noqa: E731
+    theirs = CSPMiddleware(view)(request()).get("Content-Security-Policy")
+    ours = ContentSecurityPolicyMiddleware(view)(request()).get("Content-Security-Policy")
+    return theirs, ours
+
+
+def test_the_policy_built_once_is_django_csps_and_follows_the_settings(settings):
+    plain = lambda request: HttpResponse("ok")  # noqa: E731
+    theirs, ours = both_policies(plain)
+    assert ours == theirs and "frame-ancestors 'none'" in ours
+
+    settings.CONTENT_SECURITY_POLICY = {"DIRECTIVES": {"default-src": ["'none'"]}}
+    theirs, ours = both_policies(plain)
+    assert ours == theirs == "default-src 'none'"
+
+
+def test_a_views_own_policy_and_a_nonce_still_go_through_django_csp(settings):
+    @csp_update({"img-src": "https://images.example.org"})
+    def updated(request):
+        return HttpResponse("ok")
+
+    def with_nonce(request):
+        return HttpResponse(str(request.csp_nonce))
+
+    theirs, ours = both_policies(updated)
+    assert "https://images.example.org" in ours and ours == theirs
+    settings.CONTENT_SECURITY_POLICY = {"DIRECTIVES": {"script-src": [SELF, NONCE]}}
+    response = ContentSecurityPolicyMiddleware(with_nonce)(RequestFactory().get("/"))
+    assert f"'nonce-{response.content.decode()}'" in response["Content-Security-Policy"]
 
 
 @pytest.mark.parametrize(
