@@ -52,8 +52,13 @@ def exercise_detail(request, slug):
 
 
 def _patient_program(request, pk) -> Program:
-    programs = Program.objects.for_patient(request.user).select_related("patient__clinic", "patient__user", "physio")
-    return get_object_or_404(programs, pk=pk)
+    """The patient's own programme. Their record and clinic were read with the user (portal.backends), so the
+    query joins only the physio: the five-table join cost more to plan than to run."""
+    patient = getattr(request.user, "patient", None)  # staff have no patient record
+    program = get_object_or_404(Program.objects.filter(patient=patient).select_related("physio"), pk=pk)
+    program.patient = patient
+    patient.user = request.user
+    return program
 
 
 @never_cache  # a patient's programme: never kept by a browser or proxy after they log out on a shared device
