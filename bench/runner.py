@@ -9,6 +9,7 @@ The pages are data (`PAGES`); the jobs are `bench/fan_out.py` and `bench/deliver
 import argparse
 import os
 import platform
+import runpy
 import shutil
 import socket
 import subprocess
@@ -27,7 +28,9 @@ ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
 LUA_REPORT = ROOT / "bench" / "report.lua"
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/portal_bench"
-WORKERS = 2
+# The web server's workers, from the gunicorn.conf.py every gunicorn here reads (the image's included).
+WORKERS = runpy.run_path(str(Path(__file__).resolve().parents[1] / "gunicorn.conf.py"))["workers"]
+STAFF_CONNECTIONS = 2  # the admin pages: a few staff members at once, not a crowd
 
 ANONYMOUS, PATIENT, PHYSIO, SUPERUSER = "anonymous", "patient", "physio", "superuser"
 # The demo's superuser (seed_demo runs after seed_scale so the content pages have articles and exercises).
@@ -92,13 +95,13 @@ PAGES = [
     Page("my-progress (miss)", "/my/progress/", PATIENT, server=COLD),
     # The PDF of an unchanged programme (the query probe's requests render it first if it is not stored yet).
     Page("handout", bench_patients_handout, PATIENT),
-    Page("admin-patients", _admin("portal/patient/"), PHYSIO, WORKERS),
-    Page("admin-programs", _admin("programs/program/"), PHYSIO, WORKERS),
-    Page("admin-sessionlogs", _admin("patients/sessionlog/"), PHYSIO, WORKERS),
-    Page("admin-alerts", _admin("patients/alert/"), PHYSIO, WORKERS),
-    Page("admin-articles", _admin("articles/article/"), PHYSIO, WORKERS),
+    Page("admin-patients", _admin("portal/patient/"), PHYSIO, STAFF_CONNECTIONS),
+    Page("admin-programs", _admin("programs/program/"), PHYSIO, STAFF_CONNECTIONS),
+    Page("admin-sessionlogs", _admin("patients/sessionlog/"), PHYSIO, STAFF_CONNECTIONS),
+    Page("admin-alerts", _admin("patients/alert/"), PHYSIO, STAFF_CONNECTIONS),
+    Page("admin-articles", _admin("articles/article/"), PHYSIO, STAFF_CONNECTIONS),
     # A superuser's outbox is unscoped: every clinic's rows, the largest list.
-    Page("admin-outbox", _admin("portal/outboundemail/"), SUPERUSER, WORKERS),
+    Page("admin-outbox", _admin("portal/outboundemail/"), SUPERUSER, STAFF_CONNECTIONS),
 ]
 
 
@@ -213,7 +216,7 @@ def free_port() -> int:
 def start_gunicorn(port: int, log: Path, server: str = PORTAL) -> subprocess.Popen:
     """One gunicorn, with the same settings for each server: the portal (warm or cold) or the bare hello-world."""
     app = "bench.bare_hello:application" if server == BARE else "portal.wsgi:application"
-    command = [sys.executable, "-m", "gunicorn", app, f"--workers={WORKERS}"]
+    command = [sys.executable, "-m", "gunicorn", app]  # its settings: gunicorn.conf.py, read from ROOT
     command += [f"--bind=127.0.0.1:{port}", f"--error-logfile={log}", "--log-level=warning"]
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "bench.settings"}
     if server == COLD:
@@ -491,9 +494,8 @@ def main(argv: list[str] | None = None) -> Path:
         if seed_seconds is not None
         else "reused (--skip-seed)",
         "seed time (with --reset of earlier scale data)": f"{seed_seconds:.0f} s" if seed_seconds is not None else "–",
-        "load": f"gunicorn {WORKERS} sync workers; wrk {args.connections} connections ({WORKERS} for the admin "
-        f"pages), {args.duration} s per page "
-        f"after {args.warmup} s warm-up",
+        "load": f"gunicorn {WORKERS} sync workers; wrk {args.connections} connections ({STAFF_CONNECTIONS} for the "
+        f"admin pages), {args.duration} s per page after {args.warmup} s warm-up",
         "command": "bench/run " + " ".join(sys.argv[1:] if argv is None else argv),
     }
     table = render(results, jobs, meta, args.connections) + (f"\n{peak}" if peak else "")

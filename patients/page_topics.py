@@ -16,6 +16,7 @@ from portal.pagecache import CLINICS, bump_on, user_topic
 from programs.models import Program, ProgramItem, ProgramPhase
 from programs.selectors import LIBRARY
 
+
 def topics(user_id: int) -> list[str]:
     return [user_topic(user_id), LIBRARY, ARTICLES, CLINICS]  # articles: Today's reading list
 

@@ -68,11 +68,14 @@ def current_version(program: Program) -> tuple[str, str]:
     has changed (the patient's and the physio's rows, the library, the clinics): one cache round trip, where the
     fingerprint costs the context's queries."""
     language = handout_language(program)
-    settled = hashlib.sha256(
-        "|".join(
-            [_layout_fingerprint(language), settings.SITE_NAME, settings.EMERGENCY_NUMBER, settings.EMERGENCY_DEPARTMENT]
-        ).encode()
-    ).hexdigest()[:16]  # a deploy that changes the layout or a setting the handout prints: a new key
+    # A deploy that changes the layout or a setting the handout prints: a new key.
+    printed = [
+        _layout_fingerprint(language),
+        settings.SITE_NAME,
+        settings.EMERGENCY_NUMBER,
+        settings.EMERGENCY_DEPARTMENT,
+    ]
+    settled = hashlib.sha256("|".join(printed).encode()).hexdigest()[:16]
     topics = [user_topic(program.patient.user_id), user_topic(program.physio_id), LIBRARY, CLINICS]
     version = cached(
         f"handout-version:{program.pk}:{language}:{settled}",

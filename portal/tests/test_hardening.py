@@ -7,7 +7,6 @@ from django.http import HttpResponse
 from django.test import RequestFactory
 
 from portal.security import ContentSecurityPolicyMiddleware
-
 from testing.services import login
 
 

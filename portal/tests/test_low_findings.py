@@ -4,8 +4,10 @@ handout downloads by staff are audited."""
 import csv
 import io
 import os
+import re
 import shutil
 import subprocess
+import sys
 import uuid
 from pathlib import Path
 
@@ -68,3 +70,13 @@ def test_compose_refuses_to_start_without_a_secret_key():
     assert refused.returncode != 0 and "SECRET_KEY" in refused.stderr
     accepted = subprocess.run(command, env={**env, "SECRET_KEY": "x" * 60}, capture_output=True, text=True, cwd=ROOT)
     assert accepted.returncode == 0, accepted.stderr
+
+
+@pytest.mark.parametrize("concurrency, workers", [(None, 2 * (os.cpu_count() or 1) + 1), ("3", 3)])
+def test_gunicorn_started_in_the_project_reads_its_workers_from_gunicorn_conf(concurrency, workers):
+    env = {k: v for k, v in os.environ.items() if k != "WEB_CONCURRENCY"}
+    if concurrency:
+        env["WEB_CONCURRENCY"] = concurrency
+    command = [sys.executable, "-m", "gunicorn", "--print-config", "portal.wsgi"]
+    printed = subprocess.run(command, env=env, capture_output=True, text=True, cwd=ROOT, timeout=60).stdout
+    assert re.search(rf"^workers\s+= {workers}$", printed, re.MULTILINE), printed[-2000:]
