@@ -27,20 +27,27 @@ def _watched_models() -> dict:
     def user_of(model, path: str):
         return lambda pk: model.objects.filter(pk=pk).values_list(path, flat=True).first()
 
-    patient_user = user_of(Patient, "user_id")
+    read_patient_user = user_of(Patient, "user_id")
+
+    def patient_user(row):
+        """The user of a row's patient: from the patient the row holds (a session just logged), else one query."""
+        if type(row).patient.is_cached(row):
+            return row.patient.user_id
+        return read_patient_user(row.patient_id)
+
     program_user = user_of(Program, "patient__user_id")
     session_user = user_of(SessionLog, "patient__user_id")
     return {
         get_user_model(): lambda row: row.pk,
         Patient: lambda row: row.user_id,
-        Program: lambda row: patient_user(row.patient_id),
+        Program: lambda row: patient_user(row),
         ProgramPhase: lambda row: program_user(row.program_id),
         ProgramItem: lambda row: program_user(row.program_id),
-        SessionLog: lambda row: patient_user(row.patient_id),
+        SessionLog: lambda row: patient_user(row),
         ExerciseLog: lambda row: session_user(row.session_id),
-        CheckIn: lambda row: patient_user(row.patient_id),
-        CheckInSchedule: lambda row: patient_user(row.patient_id),
-        Alert: lambda row: patient_user(row.patient_id),  # a red flag's hold changes Today
+        CheckIn: lambda row: patient_user(row),
+        CheckInSchedule: lambda row: patient_user(row),
+        Alert: lambda row: patient_user(row),  # a red flag's hold changes Today
         Reading: lambda row: program_user(row.program_id),
     }
 

@@ -385,7 +385,8 @@ def log_session(
         red_flags=triage.clean(red_flags),
         token=token,
     )
-    session.full_clean(exclude=["token"])
+    # Not the related rows: they were read for this request, and the database checks them again on insert.
+    session.full_clean(exclude=["token", "patient", "program", "phase"])
     try:
         with transaction.atomic():
             session.save()
@@ -408,7 +409,7 @@ def log_session(
             stopped_for_pain=exercise.get("stopped_for_pain", False),
             prescribed=item.prescribed_dosage(),
         )
-        log.full_clean(exclude=["session"], validate_constraints=False)
+        log.full_clean(exclude=["session", "item"], validate_constraints=False)  # the item: read and checked above
         logs.append(log)
     ExerciseLog.objects.bulk_create(logs)
     report_red_flags(patient=patient, flags=session.red_flags, token=token, source="session")

@@ -1,16 +1,20 @@
+import re
 import uuid
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from patients import services
 from patients.models import Alert, ExerciseLog, FollowUpRules, SessionLog
 from patients.tests.factories import PatientFactory
 from programs.models import Program
-from programs.services import pause_program, update_program_item
+from programs.services import add_program_item, pause_program, update_program_item
+from programs.tests.factories import ExerciseFactory
 
 
 def test_a_retried_session_is_recorded_once(log, patient):
@@ -22,6 +26,26 @@ def test_a_retried_session_is_recorded_once(log, patient):
     assert SessionLog.objects.filter(patient=patient).count() == 1
     assert ExerciseLog.objects.filter(session=first).count() == 3
     assert not Alert.objects.exists()  # the retry's pain 9 was never recorded
+
+
+def test_logging_a_session_costs_the_same_queries_for_three_exercises_or_nine(log, patient, program, physio):
+    """The service checks the rows it was given in Python (the database checks them again on insert): no query per
+    exercise, and none to find whose pages the new session makes stale (the patient was read with it)."""
+    for _ in range(3):  # the pain baseline's sessions
+        log()
+    with CaptureQueriesContext(connection) as three:
+        log()
+    for exercise in ExerciseFactory.create_batch(6):
+        add_program_item(program=program, actor=physio, exercise=exercise, phase=program.current_phase)
+    with CaptureQueriesContext(connection) as nine:
+        session = log()
+    assert session.exercises.count() == 9
+    shapes = lambda queries: [re.sub(r"\d+", "N", q["sql"].split(" WHERE ")[0])[:120] for q in queries]  # noqa: E731
+    assert len(nine) == len(three), set(shapes(nine)) ^ set(shapes(three))
+    looked_up = [
+        q["sql"] for q in three.captured_queries if 'SELECT 1 AS "a"' in q["sql"] or "patients_patient" in q["sql"]
+    ]
+    assert not looked_up
 
 
 def test_exercise_logs_keep_the_dosage_prescribed_when_logged(log, program, physio):
