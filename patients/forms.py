@@ -233,15 +233,21 @@ def _pain_field(label: str) -> forms.IntegerField:
     )
 
 
-# Bootstrap's class for each widget the lean field template (templates/patients/_field.html) renders.
+# Bootstrap's class for each widget the lean field template (patients/jinja2/patients/field.html) renders.
 CHECK = "form-check-input"
 WIDGET_CLASSES = {"checkbox": CHECK, "radioselect": CHECK, "checkboxselectmultiple": CHECK, "select": "form-select"}
 
 
 class LeanBoundField(BoundField):
-    """A field with Bootstrap's classes on its widget (and `is-invalid` when it has errors), for
-    templates/patients/_field.html and _choices_field.html: Today's many small fields in crispy-forms' markup
-    without its per-field templates."""
+    """A field with Bootstrap's classes on its widget (and `is-invalid` when it has errors), rendered whole by
+    `{{ field.as_field_group }}` from patients/jinja2/patients/field.html or choices_field.html: Today's many
+    small fields in crispy-forms' markup, by Jinja2 (a Django {% include %} per field was half of the page's
+    render), without crispy's per-field templates."""
+
+    @property
+    def template_name(self):
+        grouped = isinstance(self.field.widget, forms.RadioSelect | forms.CheckboxSelectMultiple)
+        return "patients/choices_field.html" if grouped else "patients/field.html"
 
     def build_widget_attrs(self, attrs, widget=None):
         attrs = super().build_widget_attrs(attrs, widget)

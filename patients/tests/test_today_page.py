@@ -291,3 +291,16 @@ def test_todays_fields_carry_bootstraps_classes_and_mark_the_ones_in_error(patie
     assert re.search(rf'type="checkbox" name="done_{item.pk}"[^>]*class="form-check-input"', html)
     assert re.search(r'type="checkbox" name="red_flags"[^>]*class="form-check-input"', html)
     assert 'id="error_1_id_difficulty"' in html and "Choose how hard it was." in html
+
+
+def test_todays_fields_escape_an_exercise_name_and_keep_what_was_typed(patient_client, program, today):
+    """The field templates are Jinja2 (patients/jinja2/): an exercise's name in a label is text, not markup."""
+    item = items_of(program)[0]
+    item.exercise.name = '<img src=x onerror="alert(1)">Bridge'
+    item.exercise.save()
+    data = session_post(program, today, **{f"sets_{item.pk}": "-1", "note": '<b>"sore"</b>'})
+    html = patient_client.post(TODAY_URL, data).content.decode()
+
+    assert "<img src=x" not in html and "I did &lt;img src=x onerror=&#34;alert(1)&#34;&gt;Bridge" in html
+    note = re.search(r"<textarea[^>]*>(.*?)</textarea>", html, re.DOTALL)[1]
+    assert note.strip() == "&lt;b&gt;&#34;sore&#34;&lt;/b&gt;", note  # what was typed is kept, escaped
