@@ -3,6 +3,7 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db.models import Prefetch
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -16,6 +17,7 @@ from articles.models import Reading
 from patients import emails, exports, player, questionnaires, selectors, services, triage
 from patients.access import patient_required
 from patients.forms import CHECK_IN_FORMS, NewInvitationForm, RedFlagMixin, SessionForm, SettingsForm
+from patients.models import ExerciseLog
 from patients.page_topics import topics
 from patients.questionnaires import Questionnaire
 from portal.locale import remember_patient_language
@@ -214,7 +216,8 @@ def mark_reading_read(request, pk):
 
 @patient_required
 def session_done(request, pk):
-    session = get_object_or_404(request.patient.session_logs.prefetch_related("exercises__item__exercise"), pk=pk)
+    exercises = Prefetch("exercises", ExerciseLog.objects.select_related("item__exercise"))
+    session = get_object_or_404(request.patient.session_logs.prefetch_related(exercises), pk=pk)
     context = {
         "session": session,
         "advice": _advice(request, session.red_flags),

@@ -100,6 +100,18 @@ def test_logging_a_session_records_it_and_shows_what_was_saved(patient_client, p
     assert response.redirect_chain[-1][0] == f"/my/sessions/{session.pk}/"
     assert session.exercises.count() == 3 and session.pain_before == 4
     assert "Session saved" in response.content.decode()
+    for item in items_of(program):
+        assert item.exercise.name in response.content.decode()
+
+
+def test_the_saved_session_page_reads_its_exercises_in_one_query(
+    patient_client, patient, program, today, django_assert_num_queries
+):
+    patient_client.post(TODAY_URL, session_post(program, today))
+    session = SessionLog.objects.get(patient=patient)
+    # session, user with patient, the session log, its exercises with their items and exercises
+    with django_assert_num_queries(4):
+        patient_client.get(f"/my/sessions/{session.pk}/")
 
 
 def test_a_double_submit_records_one_session(patient_client, patient, program, today):
