@@ -3,8 +3,8 @@ gunicorn reads this file from the directory it starts in."""
 
 import os
 
-# Sync workers, as many as gunicorn advises: two per core and one more. With only one per core, a slow page (a
-# physio's home over a large caseload: 200 ms) held half of a 2-core server, and every request behind it waited:
-# the evening peak's p95 was 518 ms with 2 workers and 360 ms with 5 (bench/run, one sitting). WEB_CONCURRENCY
-# sets another number (each worker holds about 100 MB).
-workers = int(os.environ.get("WEB_CONCURRENCY", 2 * (os.cpu_count() or 1) + 1))
+# Sync workers: one per core unless WEB_CONCURRENCY says otherwise (each holds about 100 MB). On the 2-core bench
+# machine, with PostgreSQL and Redis on it too, five workers (gunicorn's "2 × cores + 1") served the logged-in floor
+# at 413–429 req/s where two served 660–746 (bench/run, alternating in one sitting): more processes than cores
+# only queued for them. A machine whose database runs elsewhere may want more.
+workers = int(os.environ.get("WEB_CONCURRENCY", os.cpu_count() or 1))

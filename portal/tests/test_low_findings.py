@@ -72,7 +72,7 @@ def test_compose_refuses_to_start_without_a_secret_key():
     assert accepted.returncode == 0, accepted.stderr
 
 
-@pytest.mark.parametrize("concurrency, workers", [(None, 2 * (os.cpu_count() or 1) + 1), ("3", 3)])
+@pytest.mark.parametrize("concurrency, workers", [(None, os.cpu_count() or 1), ("3", 3)])
 def test_gunicorn_started_in_the_project_reads_its_workers_from_gunicorn_conf(concurrency, workers):
     env = {k: v for k, v in os.environ.items() if k != "WEB_CONCURRENCY"}
     if concurrency:
