@@ -40,14 +40,14 @@ def _watched_models() -> dict:
     return {
         get_user_model(): lambda row: row.pk,
         Patient: lambda row: row.user_id,
-        Program: lambda row: patient_user(row),
+        Program: patient_user,
         ProgramPhase: lambda row: program_user(row.program_id),
         ProgramItem: lambda row: program_user(row.program_id),
-        SessionLog: lambda row: patient_user(row),
+        SessionLog: patient_user,
         ExerciseLog: lambda row: session_user(row.session_id),
-        CheckIn: lambda row: patient_user(row),
-        CheckInSchedule: lambda row: patient_user(row),
-        Alert: lambda row: patient_user(row),  # a red flag's hold changes Today
+        CheckIn: patient_user,
+        CheckInSchedule: patient_user,
+        Alert: patient_user,  # a red flag's hold changes Today
         Reading: lambda row: program_user(row.program_id),
     }
 

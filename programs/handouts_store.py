@@ -62,8 +62,6 @@ def ensure_handout(program: Program, *, wait: float = WAIT_SECONDS) -> str:
     handout = prepare_handout(program)  # from the rows, not the cache
     name = stored_name(program.pk, handout.language, handout.version)
     lock = render_lock_key(program.pk, handout.version)
-    if storage.exists(name) and not cache.has_key(lock):
-        return name
     held = _take_lock(lock, wait)
     try:
         if not storage.exists(name):
