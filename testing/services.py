@@ -28,10 +28,24 @@ from django.db import connection
 def wait_until(predicate, timeout: float = 20.0, what: str = "condition"):
     """Poll until predicate() is truthy; the SMTP server sees a message before the worker records it."""
     deadline = time.monotonic() + timeout
-    while not (result := predicate()):
+    while not (result := _poll(predicate)):
         assert time.monotonic() < deadline, f"timed out waiting for {what}"
         time.sleep(0.05)
     return result
+
+
+def _poll(predicate):
+    """predicate(), or None while SQLite reports a table locked: the in-memory test database is shared with a
+    worker's thread, and SQLite answers a read of a table that thread is writing with "locked" at once instead of
+    waiting (the busy timeout does not apply to a shared cache)."""
+    from django.db import OperationalError
+
+    try:
+        return predicate()
+    except OperationalError as error:
+        if "locked" not in str(error):
+            raise
+        return None
 
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")

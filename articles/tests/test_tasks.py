@@ -1,5 +1,4 @@
 import datetime
-import time
 
 import pytest
 from django.conf import settings
@@ -8,6 +7,7 @@ from django.utils import timezone
 from articles import services, tasks
 from articles.models import Article
 from articles.tests.factories import ArticleFactory, reviewed
+from testing.services import wait_until
 
 
 def test_beat_runs_the_publisher_and_the_weekly_review_reminders():
@@ -22,10 +22,7 @@ def test_publish_due_task_runs_on_a_real_worker(celery_worker, editor, physio):
     services.schedule(article=article, user=editor, publish_at=timezone.now() + datetime.timedelta(minutes=1))
     Article.objects.filter(pk=article.pk).update(publish_at=timezone.now() - datetime.timedelta(seconds=1))
     tasks.publish_due.delay()
-    deadline = time.monotonic() + 20
-    while not Article.objects.published().filter(pk=article.pk).exists():
-        assert time.monotonic() < deadline, "the worker never published the article"
-        time.sleep(0.1)
+    wait_until(lambda: Article.objects.published().filter(pk=article.pk).exists(), what="the worker to publish it")
 
 
 def test_review_reminder_task_sends_through_smtp(db, smtp_server, editor, physio, django_capture_on_commit_callbacks):
